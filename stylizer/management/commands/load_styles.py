@@ -1,0 +1,43 @@
+"""python manage.py load_styles FOLDER"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from gallery.models import Style
+from stylizer.pipeline import ImageRejected, decode_image
+
+
+def title_from_filename(path: Path) -> str:
+    return path.stem.replace("_", " ").replace("-", " ").strip().title() or path.name
+
+
+class Command(BaseCommand):
+    help = "Load every image of a folder as a public built-in style (skips titles that exist)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("folder", type=Path, help="folder of style images")
+
+    def handle(self, *args, folder: Path, **options) -> None:
+        if not folder.is_dir():
+            raise CommandError(f"{folder} is not a folder")
+        created = skipped = refused = 0
+        for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+            title = title_from_filename(path)
+            if Style.objects.filter(owner=None, title=title).exists():
+                skipped += 1
+                continue
+            try:
+                with path.open("rb") as handle:
+                    image = decode_image(handle, settings.STYLIZER_MAX_PIXELS)
+            except ImageRejected as exc:
+                refused += 1
+                self.stdout.write(f"skipped {path.name}: {exc}")
+                continue
+            Style.objects.create_from_image(image, title=title, is_public=True)
+            created += 1
+            self.stdout.write(f"added {title}")
+        self.stdout.write(f"{created} styles added, {skipped} already present, {refused} not images")

@@ -1,0 +1,196 @@
+"""Image pipeline: pure functions on bytes, Pillow images and arrays.
+
+decode (size checked from the header first) -> EXIF orientation -> RGB
+(transparency composited on white, 16-bit scaled) -> fit to the network's
+long side -> stylize -> JPEG + thumbnail. No Django, no ORM.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+import pillow_heif
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+pillow_heif.register_heif_opener()
+
+#: Formats accepted as photos and styles (Pillow format names), decided from
+#: the decoded content, never from the file name or the browser's Content-Type.
+ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF", "MPO"})
+#: File extension for each accepted format.
+FORMAT_EXTENSIONS = {
+    "JPEG": "jpg",
+    "MPO": "jpg",
+    "PNG": "png",
+    "WEBP": "webp",
+    "GIF": "gif",
+    "BMP": "bmp",
+    "TIFF": "tif",
+    "HEIF": "heic",
+}
+WHITE = (255, 255, 255)
+
+
+class ImageRejected(ValueError):
+    """The file is not an image PicStylist accepts; ``str(exc)`` is shown to the user."""
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the header says: Pillow format name, width and height (px), frames."""
+
+    format: str
+    width: int
+    height: int
+    frames: int
+
+    @property
+    def extension(self) -> str:
+        return FORMAT_EXTENSIONS[self.format]
+
+
+def _open(source: BinaryIO | bytes, max_pixels: int) -> Image.Image:
+    """Open ``source`` lazily (header only) and check its format and pixel count."""
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
+    try:
+        image = Image.open(source)
+    except UnidentifiedImageError:
+        raise ImageRejected(
+            "This file is not an image we can read. Upload a JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF."
+        ) from None
+    except Image.DecompressionBombError:
+        raise ImageRejected("This image has too many pixels to process.") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageRejected(f"This image file is damaged and cannot be read ({exc}).") from None
+    if image.format not in ALLOWED_FORMATS:
+        raise ImageRejected(
+            f"{image.format} images are not accepted. Upload a JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF."
+        )
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise ImageRejected("This image has no pixels.")
+    if width * height > max_pixels:
+        raise ImageRejected(
+            f"This image is {width} x {height} px ({width * height / 1e6:.0f} megapixels); "
+            f"the limit is {max_pixels / 1e6:.0f} megapixels."
+        )
+    return image
+
+
+def inspect_image(source: BinaryIO | bytes, max_pixels: int) -> ImageInfo:
+    """Read an image's header and check it, without decoding its pixels.
+
+    Args:
+        source: the encoded file (bytes or a binary file object, left open).
+        max_pixels: largest accepted width x height.
+
+    Raises:
+        ImageRejected: not an accepted image format, or over ``max_pixels``.
+    """
+    image = _open(source, max_pixels)
+    return ImageInfo(image.format, image.width, image.height, getattr(image, "n_frames", 1))
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Convert any Pillow mode to RGB.
+
+    Transparency (RGBA, LA, PA, P with a transparent index, RGB/L with a
+    ``transparency`` key) is composited on white; 16- and 32-bit grayscale
+    (I;16*, I) is scaled by its bit depth rather than clipped; float images
+    (F) are taken as 0-1 if their values fit, else 0-255; CMYK, YCbCr, LAB,
+    HSV, 1 and L go through Pillow's own conversions.
+    """
+    if image.mode.startswith("I;16") or image.mode == "I":
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
+        gray = np.clip(np.rint(values / top * 255.0), 0, 255).astype(np.uint8)
+        return Image.fromarray(gray).convert("RGB")
+    if image.mode == "F":
+        values = np.asarray(image, dtype=np.float64)
+        top = 1.0 if values.max(initial=0) <= 1.0 else 255.0
+        gray = np.clip(np.rint(values / top * 255.0), 0, 255).astype(np.uint8)
+        return Image.fromarray(gray).convert("RGB")
+    has_alpha = image.mode in {"RGBA", "LA", "PA", "RGBa", "La"} or "transparency" in image.info
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, WHITE + (255,))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    if image.mode == "RGB":
+        return image
+    return image.convert("RGB")
+
+
+def load_image(source: BinaryIO | bytes, max_pixels: int) -> tuple[Image.Image, ImageInfo]:
+    """Decode an uploaded image into an upright RGB Pillow image.
+
+    Checks the format and the pixel count from the header before decoding,
+    takes the first frame of an animation, applies the EXIF orientation and
+    converts to RGB with :func:`to_rgb`.
+
+    Args:
+        source: the encoded file (bytes or a binary file object).
+        max_pixels: largest accepted width x height.
+
+    Returns:
+        An RGB ``PIL.Image.Image`` with no metadata, and the :class:`ImageInfo`
+        of the file (format, upright width and height in px, frame count).
+
+    Raises:
+        ImageRejected: unreadable, truncated, not an accepted format, or too large.
+    """
+    image = _open(source, max_pixels)
+    try:
+        frames = getattr(image, "n_frames", 1)
+        image.seek(0)
+        image.load()
+        upright = ImageOps.exif_transpose(image)
+        rgb = to_rgb(upright)
+    except Image.DecompressionBombError:
+        raise ImageRejected("This image has too many pixels to process.") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageRejected(f"This image file is damaged or incomplete and cannot be read ({exc}).") from None
+    clean = Image.new("RGB", rgb.size)
+    clean.paste(rgb)
+    return clean, ImageInfo(image.format, clean.width, clean.height, frames)
+
+
+def decode_image(source: BinaryIO | bytes, max_pixels: int) -> Image.Image:
+    """:func:`load_image` without the info: an upright RGB image. Raises ImageRejected."""
+    return load_image(source, max_pixels)[0]
+
+
+def fit_long_side(image: Image.Image, max_side: int) -> Image.Image:
+    """Downscale (Lanczos) so the long side is at most ``max_side`` px; never upscale."""
+    width, height = image.size
+    long_side = max(width, height)
+    if long_side <= max_side:
+        return image
+    scale = max_side / long_side
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def to_array(image: Image.Image) -> np.ndarray:
+    """RGB Pillow image -> uint8 array H x W x 3."""
+    return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
+def from_array(array: np.ndarray) -> Image.Image:
+    """uint8 array H x W x 3 -> RGB Pillow image."""
+    return Image.fromarray(np.ascontiguousarray(array, dtype=np.uint8), "RGB")
+
+
+def encode_jpeg(image: Image.Image, quality: int) -> bytes:
+    """Encode as baseline-progressive JPEG with no metadata. ``quality`` is 1-95."""
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=quality, optimize=True, progressive=True)
+    return buffer.getvalue()
+
+
+def make_thumbnail(image: Image.Image, side: int, quality: int) -> bytes:
+    """A JPEG whose long side is at most ``side`` px, aspect ratio kept."""
+    return encode_jpeg(fit_long_side(image, side), quality)

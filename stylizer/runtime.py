@@ -1,0 +1,44 @@
+"""One engine per process, built on first use after any fork.
+
+Celery's prefork pool forks children from a parent that imports the tasks;
+onnxruntime and TensorFlow sessions must not cross that fork. The cache is
+keyed by process id, so a child never reuses an engine its parent built.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from django.conf import settings
+
+from .engines import EngineUnavailable, OnnxEngine, StylizationEngine, TfHubEngine, default_intra_op_threads
+
+ENGINE_NAMES = ("onnx", "tfhub")
+
+_lock = threading.Lock()
+_engines: dict[tuple[int, str], StylizationEngine] = {}
+
+
+def build_engine(name: str) -> StylizationEngine:
+    """Build a new engine from settings. Raises EngineUnavailable or ValueError."""
+    threads = settings.STYLIZER_INTRA_OP_THREADS or default_intra_op_threads(settings.CELERY_WORKER_CONCURRENCY)
+    if name == "onnx":
+        return OnnxEngine(intra_op_threads=threads)
+    if name == "tfhub":
+        return TfHubEngine(settings.STYLIZER_TFHUB_HANDLE, intra_op_threads=threads)
+    raise ValueError(f"Unknown engine {name!r}; choose one of {', '.join(ENGINE_NAMES)}")
+
+
+def get_engine(name: str | None = None) -> StylizationEngine:
+    """The engine ``name`` (default ``settings.STYLIZER_ENGINE``) of this process."""
+    name = name or settings.STYLIZER_ENGINE
+    key = (os.getpid(), name)
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _engines[key] = build_engine(name)
+        return engine
+
+
+__all__ = ["ENGINE_NAMES", "EngineUnavailable", "build_engine", "get_engine"]

@@ -1,0 +1,52 @@
+"""Test helpers: paths of the shared test images and small image makers."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared" / "testdata"
+CONTENT_DIR = SHARED / "content"
+STYLES_DIR = SHARED / "styles"
+UPLOADS_DIR = SHARED / "uploads"
+PASSWORD = "a-Long-enough-passw0rd"
+
+
+def png_bytes(width: int = 64, height: int = 48, colour=(200, 30, 30), mode: str = "RGB") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, (width, height), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def noise_jpeg(width: int, height: int, seed: int = 0) -> bytes:
+    rng = np.random.default_rng(seed)
+    buffer = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def upload(path_or_bytes: Path | bytes, name: str = "photo.png") -> SimpleUploadedFile:
+    data = path_or_bytes.read_bytes() if isinstance(path_or_bytes, Path) else path_or_bytes
+    if isinstance(path_or_bytes, Path):
+        name = path_or_bytes.name
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def load_rgb(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def wait_for_status(stylization, statuses: set[str], timeout: float = 120.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        stylization.refresh_from_db()
+        if stylization.status in statuses:
+            return stylization
+        time.sleep(0.25)
+    raise AssertionError(f"{stylization.pk} still {stylization.status} after {timeout} s")

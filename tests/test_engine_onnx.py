@@ -1,0 +1,110 @@
+"""The onnx engine on the real shipped network and real photos and paintings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from stylizer.engines import (
+    BOTTLENECK_SIZE,
+    OnnxEngine,
+    make_resolution_independent,
+    onnx_model_dir,
+    prepare_style_image,
+)
+
+from .helpers import CONTENT_DIR, STYLES_DIR, load_rgb
+
+
+@pytest.fixture(scope="module")
+def engine() -> OnnxEngine:
+    return OnnxEngine(intra_op_threads=2)
+
+
+@pytest.fixture(scope="module")
+def astronaut() -> np.ndarray:
+    return load_rgb(CONTENT_DIR / "astronaut.png")
+
+
+@pytest.fixture(scope="module")
+def starry_night() -> np.ndarray:
+    return load_rgb(STYLES_DIR / "starry_night.jpg")
+
+
+def resized(array: np.ndarray, width: int, height: int) -> np.ndarray:
+    return np.asarray(Image.fromarray(array).resize((width, height), Image.Resampling.LANCZOS))
+
+
+@pytest.mark.parametrize(("width", "height"), [(512, 512), (777, 1001), (1001, 777), (383, 257), (3, 5)])
+def test_output_has_the_contents_size(engine, astronaut, starry_night, width, height):
+    content = resized(astronaut, width, height)
+    output = engine.stylize(content, starry_night)
+    assert output.shape == (height, width, 3)
+    assert output.dtype == np.uint8
+
+
+def test_transfer_network_declares_symbolic_height_and_width():
+    import onnx
+
+    model = make_resolution_independent(onnx.load(str(onnx_model_dir() / "arbitrary_transform.onnx")))
+    dims = [d.dim_param or d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    assert dims == [1, "height", "width", 3]
+    assert len(model.graph.value_info) == 0
+
+
+@pytest.mark.parametrize("content_name", ["astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg"])
+@pytest.mark.parametrize("style_name", ["starry_night.jpg", "the_scream.jpg", "great_wave_off_kanagawa.jpg"])
+def test_colour_statistics_move_toward_the_style(engine, content_name, style_name):
+    content = load_rgb(CONTENT_DIR / content_name)
+    style = load_rgb(STYLES_DIR / style_name)
+    output = engine.stylize(content, style)
+
+    mean_abs = np.abs(output.astype(np.float64) - content).mean() / 255
+    assert mean_abs > 0.05, "the output should differ clearly from the photo"
+
+    def channel_means(image: np.ndarray) -> np.ndarray:
+        return image.reshape(-1, 3).mean(axis=0)
+
+    before = np.linalg.norm(channel_means(content) - channel_means(style))
+    after = np.linalg.norm(channel_means(output) - channel_means(style))
+    assert after < before, f"mean colour distance to the style should shrink: {before:.1f} -> {after:.1f}"
+
+
+def test_style_image_goes_to_the_network_center_cropped_at_256():
+    # A wide image: left and right thirds red, middle third blue. The center
+    # crop is the square in the middle.
+    style = np.zeros((100, 300, 3), dtype=np.uint8)
+    style[:, :100] = (255, 0, 0)
+    style[:, 100:200] = (0, 0, 255)
+    style[:, 200:] = (255, 0, 0)
+    batch = prepare_style_image(style)
+    assert batch.shape == (1, 256, 256, 3)
+    assert batch.dtype == np.float32
+    np.testing.assert_allclose(batch[0].reshape(-1, 3).mean(axis=0), [0.0, 0.0, 1.0], atol=1e-3)
+
+
+def test_bottleneck_has_100_values_and_depends_on_the_style(engine, starry_night):
+    scream = load_rgb(STYLES_DIR / "the_scream.jpg")
+    first = engine.style_bottleneck(starry_night)
+    assert first.shape == (BOTTLENECK_SIZE,)
+    assert np.abs(first - engine.style_bottleneck(scream)).mean() > 0.01
+    np.testing.assert_array_equal(first, engine.style_bottleneck(starry_night))
+
+
+def test_strength_zero_stays_closer_to_the_photo_than_full_strength(engine, astronaut, starry_night):
+    def distance(output: np.ndarray) -> float:
+        return float(np.abs(output.astype(np.float64) - astronaut).mean())
+
+    weak = engine.stylize(astronaut, starry_night, strength=0.0)
+    full = engine.stylize(astronaut, starry_night, strength=1.0)
+    assert distance(weak) < distance(full)
+    with pytest.raises(ValueError, match="strength"):
+        engine.stylize(astronaut, starry_night, strength=1.5)
+
+
+def test_rejects_arrays_that_are_not_rgb_uint8(engine, starry_night):
+    with pytest.raises(ValueError, match="uint8 array H x W x 3"):
+        engine.stylize(np.zeros((10, 10), dtype=np.uint8), starry_night)
+    with pytest.raises(ValueError, match="uint8 array H x W x 3"):
+        engine.stylize(np.zeros((10, 10, 3), dtype=np.float32), starry_night)
