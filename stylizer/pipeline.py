@@ -52,6 +52,10 @@ class ImageInfo:
         return FORMAT_EXTENSIONS[self.format]
 
 
+def _too_many_pixels(max_pixels: int) -> str:
+    return f"This image has too many pixels to process; the limit is {max_pixels / 1e6:.0f} megapixels."
+
+
 def _open(source: BinaryIO | bytes, max_pixels: int) -> Image.Image:
     """Open ``source`` lazily (header only) and check its format and pixel count."""
     if isinstance(source, bytes):
@@ -63,7 +67,7 @@ def _open(source: BinaryIO | bytes, max_pixels: int) -> Image.Image:
             "This file is not an image we can read. Upload a JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF."
         ) from None
     except Image.DecompressionBombError:
-        raise ImageRejected("This image has too many pixels to process.") from None
+        raise ImageRejected(_too_many_pixels(max_pixels)) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected(f"This image file is damaged and cannot be read ({exc}).") from None
     if image.format not in ALLOWED_FORMATS:
@@ -150,7 +154,7 @@ def load_image(source: BinaryIO | bytes, max_pixels: int) -> tuple[Image.Image, 
         upright = ImageOps.exif_transpose(image)
         rgb = to_rgb(upright)
     except Image.DecompressionBombError:
-        raise ImageRejected("This image has too many pixels to process.") from None
+        raise ImageRejected(_too_many_pixels(max_pixels)) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageRejected(f"This image file is damaged or incomplete and cannot be read ({exc}).") from None
     clean = Image.new("RGB", rgb.size)

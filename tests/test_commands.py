@@ -1,0 +1,72 @@
+"""Management commands: stylize, load_styles, create_default_styles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+from PIL import Image
+
+from gallery.models import Style
+from stylizer.textures import GENERATORS
+
+from .helpers import CONTENT_DIR, STYLES_DIR, UPLOADS_DIR
+
+
+def test_stylize_writes_a_jpeg_of_the_photos_size(tmp_path, capsys):
+    out = tmp_path / "out" / "coffee_scream.jpg"
+    call_command("stylize", str(CONTENT_DIR / "coffee.png"), str(STYLES_DIR / "the_scream.jpg"), "-o", str(out))
+    with Image.open(out) as result:
+        assert (result.format, result.size) == ("JPEG", (600, 400))
+        stylized = np.asarray(result.convert("RGB"), dtype=np.float64)
+    photo = np.asarray(Image.open(CONTENT_DIR / "coffee.png").convert("RGB"), dtype=np.float64)
+    assert np.abs(stylized - photo).mean() > 10
+    printed = capsys.readouterr().out
+    assert "600x400 px" in printed
+    assert " s " in printed
+
+
+def test_stylize_max_side(tmp_path, capsys):
+    out = tmp_path / "small.jpg"
+    call_command(
+        "stylize", str(CONTENT_DIR / "hubble_deep_field.jpg"), str(STYLES_DIR / "udnie.jpg"),
+        "-o", str(out), "--max-side", "256", "--engine", "onnx",
+    )  # fmt: skip
+    assert Image.open(out).size == (256, 223)
+
+
+def test_stylize_reports_bad_input_as_a_command_error(tmp_path):
+    with pytest.raises(CommandError, match="damaged"):
+        call_command(
+            "stylize",
+            str(UPLOADS_DIR / "truncated_jpeg.jpg"),
+            str(STYLES_DIR / "udnie.jpg"),
+            "-o",
+            str(tmp_path / "x.jpg"),
+        )
+    with pytest.raises(CommandError, match="No such file"):
+        call_command(
+            "stylize", str(tmp_path / "missing.jpg"), str(STYLES_DIR / "udnie.jpg"), "-o", str(tmp_path / "x.jpg")
+        )
+
+
+def test_load_styles_adds_every_image_once(db, capsys):
+    call_command("load_styles", str(STYLES_DIR))
+    assert Style.objects.filter(owner=None, is_public=True).count() == 10
+    starry = Style.objects.get(title="Starry Night")
+    assert (starry.width, starry.height) == (1024, 640)
+    assert "10 styles added, 0 already present, 1 not images" in capsys.readouterr().out
+    call_command("load_styles", str(STYLES_DIR))
+    assert Style.objects.count() == 10
+
+
+def test_create_default_styles_makes_the_procedural_styles_once(db):
+    call_command("create_default_styles", "--size", "128")
+    styles = Style.objects.filter(owner=None, is_public=True)
+    assert sorted(s.title for s in styles) == sorted(GENERATORS)
+    for style in styles:
+        with Image.open(style.image.open("rb")) as image:
+            assert image.size == (128, 128)
+            assert np.asarray(image).std() > 20, f"{style.title} should be a textured image"
+    call_command("create_default_styles", "--size", "128")
+    assert Style.objects.count() == len(GENERATORS)

@@ -1,0 +1,159 @@
+"""The image pipeline on generated images and on the shared upload corpus."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from stylizer.pipeline import (
+    ImageRejected,
+    decode_image,
+    encode_jpeg,
+    fit_long_side,
+    inspect_image,
+    load_image,
+    make_thumbnail,
+    to_rgb,
+)
+
+from .helpers import UPLOADS_DIR
+
+MAX_PIXELS = 50_000_000
+
+ACCEPTED = {
+    # file: (upright width, height)
+    "hopper_orientation_2.jpg": (128, 128),
+    "hopper_orientation_6.jpg": (128, 128),
+    "pil_sample_cmyk.jpg": (100, 100),
+    "app13-multiple.jpg": (256, 160),
+    "rgb.jpg": (100, 100),
+    "hopper_gray.jpg": (128, 128),
+    "pil123p.png": (162, 150),
+    "transparent.png": (200, 150),
+    "i_trns.png": (64, 64),
+    "hopper_bw_500.png": (500, 500),
+    "chi.gif": (320, 240),
+    "hopper.webp": (128, 128),
+    "hopper_lzw.tif": (128, 128),
+    "hopper.bmp": (128, 128),
+    "zPug_3.heic": (64, 64),
+}
+REFUSED = {
+    "truncated_jpeg.jpg": "damaged",
+    "decompression_bomb.gif": "limit is 50 megapixels",
+    "png_bomb_20000x20000_1bit.png": "megapixels",
+    "anchor_horizontal.svg": "not an image we can read",
+    "empty_zero_bytes.jpg": "not an image we can read",
+    "hopper_merged.psd": "PSD images are not accepted",
+}
+
+
+def encoded(image: Image.Image, fmt: str = "PNG", **params) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **params)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("name", "size"), sorted(ACCEPTED.items()))
+def test_accepted_uploads_decode_to_upright_rgb(name, size):
+    image, info = load_image((UPLOADS_DIR / name).read_bytes(), MAX_PIXELS)
+    assert image.mode == "RGB"
+    assert image.size == size
+    assert (info.width, info.height) == size
+    assert not image.info.get("exif")
+
+
+@pytest.mark.parametrize(("name", "message"), sorted(REFUSED.items()))
+def test_refused_uploads_raise_a_readable_message(name, message):
+    with pytest.raises(ImageRejected, match=message):
+        decode_image((UPLOADS_DIR / name).read_bytes(), MAX_PIXELS)
+
+
+def test_pixel_cap_is_checked_from_the_header():
+    info = inspect_image((UPLOADS_DIR / "hopper.bmp").read_bytes(), MAX_PIXELS)
+    assert (info.format, info.width, info.height, info.extension) == ("BMP", 128, 128, "bmp")
+    with pytest.raises(ImageRejected, match="limit is 50 megapixels"):
+        inspect_image((UPLOADS_DIR / "png_bomb_20000x20000_1bit.png").read_bytes(), MAX_PIXELS)
+    with pytest.raises(ImageRejected, match=r"128 x 128 px"):
+        inspect_image((UPLOADS_DIR / "hopper.bmp").read_bytes(), 128 * 128 - 1)
+
+
+@pytest.mark.parametrize("orientation", [2, 3, 4, 6, 7])
+def test_exif_orientation_is_applied(orientation):
+    upright = np.asarray(decode_image((UPLOADS_DIR / "hopper.bmp").read_bytes(), MAX_PIXELS), dtype=np.float64)
+    raw_bytes = (UPLOADS_DIR / f"hopper_orientation_{orientation}.jpg").read_bytes()
+    decoded = np.asarray(decode_image(raw_bytes, MAX_PIXELS), dtype=np.float64)
+    raw = np.asarray(Image.open(io.BytesIO(raw_bytes)).convert("RGB"), dtype=np.float64)
+    assert np.abs(decoded - upright).mean() < 12, "decoded image should match the upright reference"
+    assert np.abs(raw - upright).mean() > 30, "the stored pixels are not upright, so the test can tell"
+
+
+def test_rotated_jpeg_reports_its_upright_size():
+    image = Image.new("RGB", (40, 20), (10, 20, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 CW
+    decoded, info = load_image(encoded(image, "JPEG", exif=exif), MAX_PIXELS)
+    assert decoded.size == (20, 40)
+    assert (info.width, info.height) == (20, 40)
+
+
+def test_transparency_is_composited_on_white():
+    rgba = Image.new("RGBA", (2, 1))
+    rgba.putpixel((0, 0), (255, 0, 0, 0))  # fully transparent red
+    rgba.putpixel((1, 0), (0, 0, 255, 255))  # opaque blue
+    pixels = np.asarray(decode_image(encoded(rgba), MAX_PIXELS))
+    assert pixels[0, 0].tolist() == [255, 255, 255]
+    assert pixels[0, 1].tolist() == [0, 0, 255]
+
+    half = Image.new("LA", (1, 1), (0, 128))  # black at half opacity
+    assert np.asarray(to_rgb(half))[0, 0].tolist() == [127, 127, 127]
+
+
+def test_palette_transparency_is_composited_on_white():
+    pixels = np.asarray(decode_image((UPLOADS_DIR / "pil123p.png").read_bytes(), MAX_PIXELS))
+    with Image.open(UPLOADS_DIR / "pil123p.png") as source:
+        alpha = np.asarray(source.convert("RGBA"))[..., 3]
+    assert (alpha == 0).any()
+    assert (pixels[alpha == 0] == 255).all()
+
+
+def test_16_bit_grayscale_is_scaled_not_clipped():
+    values = np.array([[0, 32896, 65535]], dtype=np.uint16)
+    image = Image.fromarray(values)
+    assert image.mode == "I;16"
+    pixels = np.asarray(decode_image(encoded(image), MAX_PIXELS))
+    assert pixels[0, :, 0].tolist() == [0, 128, 255]
+    assert (pixels[..., 0] == pixels[..., 2]).all()
+
+
+def test_cmyk_becomes_rgb_with_true_colours():
+    cmyk = Image.new("CMYK", (4, 4), (0, 255, 255, 0))  # pure red ink: no cyan, full magenta + yellow
+    pixels = np.asarray(decode_image(encoded(cmyk, "JPEG", quality=95), MAX_PIXELS))
+    red, green, blue = pixels.reshape(-1, 3).mean(axis=0)
+    assert red > 230 and green < 25 and blue < 25
+
+
+def test_animation_uses_the_first_frame():
+    frames = [Image.new("RGB", (8, 8), colour) for colour in [(255, 0, 0), (0, 255, 0)]]
+    data = encoded(frames[0], "GIF", save_all=True, append_images=frames[1:])
+    image, info = load_image(data, MAX_PIXELS)
+    assert info.frames == 2
+    assert np.asarray(image)[0, 0].tolist() == [255, 0, 0]
+
+
+def test_fit_long_side_downscales_only():
+    assert fit_long_side(Image.new("RGB", (4032, 3024)), 1024).size == (1024, 768)
+    assert fit_long_side(Image.new("RGB", (3024, 4032)), 1024).size == (768, 1024)
+    assert fit_long_side(Image.new("RGB", (600, 400)), 1024).size == (600, 400)
+
+
+def test_jpeg_and_thumbnail_carry_no_metadata():
+    image = Image.new("RGB", (1000, 500), (12, 34, 56))
+    jpeg = Image.open(io.BytesIO(encode_jpeg(image, 90)))
+    assert jpeg.format == "JPEG" and jpeg.size == (1000, 500)
+    assert not jpeg.getexif()
+    thumbnail = Image.open(io.BytesIO(make_thumbnail(image, 320, 85)))
+    assert thumbnail.size == (320, 160)

@@ -1,0 +1,144 @@
+"""The upload form: what is stored, what is refused, and what is queued."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from celery.signals import before_task_publish
+from django.urls import reverse
+from PIL import Image
+
+from gallery.models import Style, Stylization
+
+from .helpers import CONTENT_DIR, STYLES_DIR, UPLOADS_DIR, png_bytes, upload
+
+
+def stored_files(media_root: Path) -> list[str]:
+    if not media_root.exists():
+        return []
+    return sorted(str(p.relative_to(media_root)) for p in media_root.rglob("*") if p.is_file())
+
+
+def test_upload_page_requires_a_login_and_lists_public_styles(client, alice, public_style):
+    assert b"Sign up" in client.get(reverse("gallery:home")).content
+    client.force_login(alice)
+    page = client.get(reverse("gallery:home"))
+    assert page.status_code == 200
+    assert list(page.context["form"].fields["style"].queryset) == [public_style]
+
+
+def test_upload_with_a_public_style_stores_the_row_and_queues_the_task(
+    alice_client, alice, public_style, media_root, django_capture_on_commit_callbacks
+):
+    sent = []
+
+    def record(sender, body, **kwargs):
+        sent.append(body[0][0])
+
+    before_task_publish.connect(record, sender="stylizer.stylize_stylization")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = alice_client.post(
+                reverse("gallery:home"), {"photo": upload(CONTENT_DIR / "coffee.png"), "style": public_style.pk}
+            )
+    finally:
+        before_task_publish.disconnect(record, sender="stylizer.stylize_stylization")
+    stylization = Stylization.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("gallery:detail", args=[stylization.pk])
+    assert sent == [str(stylization.pk)]
+    assert stylization.owner == alice
+    assert stylization.style == public_style
+    assert stylization.status == "queued"
+    assert (stylization.content_width, stylization.content_height) == (600, 400)
+    assert stylization.content_image.name.startswith("photos/")
+    assert stylization.content_image.name.endswith(".png")
+    assert "coffee" not in stylization.content_image.name
+    with Image.open(media_root / stylization.content_image.name) as stored:
+        assert stored.size == (600, 400)
+
+
+def test_two_uploads_with_the_same_name_get_two_files(alice_client, public_style, media_root):
+    for _ in range(2):
+        alice_client.post(
+            reverse("gallery:home"), {"photo": upload(png_bytes(), "IMG_0001.jpg"), "style": public_style.pk}
+        )
+    names = {s.content_image.name for s in Stylization.objects.all()}
+    assert len(names) == 2
+    assert all(name.endswith(".png") for name in names), "extension comes from the decoded format"
+
+
+def test_upload_with_an_own_style_image_creates_a_private_style(alice_client, alice, media_root):
+    response = alice_client.post(
+        reverse("gallery:home"),
+        {"photo": upload(CONTENT_DIR / "chelsea.png"), "style_image": upload(STYLES_DIR / "udnie.jpg")},
+    )
+    assert response.status_code == 302
+    style = Style.objects.get()
+    assert style.owner == alice
+    assert style.is_public is False
+    assert Stylization.objects.get().style == style
+    assert (style.width, style.height) == (512, 512)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("truncated_jpeg.jpg", "damaged"),
+        ("empty_zero_bytes.jpg", "empty"),
+        ("anchor_horizontal.svg", "not an image we can read"),
+        ("png_bomb_20000x20000_1bit.png", "too many pixels"),
+    ],
+)
+def test_unreadable_photo_is_a_form_error_and_stores_nothing(alice_client, public_style, media_root, name, message):
+    files_before = stored_files(media_root)
+    response = alice_client.post(
+        reverse("gallery:home"), {"photo": upload(UPLOADS_DIR / name), "style": public_style.pk}
+    )
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors["photo"])
+    assert Stylization.objects.count() == 0
+    assert stored_files(media_root) == files_before
+
+
+def test_upload_over_the_byte_limit_is_refused(alice_client, public_style, settings):
+    settings.MAX_UPLOAD_BYTES = 1000
+    response = alice_client.post(
+        reverse("gallery:home"), {"photo": upload(CONTENT_DIR / "coffee.png"), "style": public_style.pk}
+    )
+    assert "the limit is 1000" in " ".join(response.context["form"].errors["photo"])
+    assert Stylization.objects.count() == 0
+
+
+def test_a_style_is_required_and_only_one(alice_client, public_style):
+    response = alice_client.post(reverse("gallery:home"), {"photo": upload(png_bytes())})
+    assert "Pick a style" in " ".join(response.context["form"].non_field_errors())
+    response = alice_client.post(
+        reverse("gallery:home"),
+        {"photo": upload(png_bytes()), "style": public_style.pk, "style_image": upload(png_bytes())},
+    )
+    assert "not both" in " ".join(response.context["form"].non_field_errors())
+    assert Stylization.objects.count() == 0
+
+
+def test_another_users_private_style_cannot_be_picked(alice_client, bob):
+    with Image.open(STYLES_DIR / "udnie.jpg") as image:
+        private = Style.objects.create_from_image(image.convert("RGB"), title="Bob's", owner=bob)
+    response = alice_client.post(reverse("gallery:home"), {"photo": upload(png_bytes()), "style": private.pk})
+    assert response.status_code == 200
+    assert "style" in response.context["form"].errors
+    assert Stylization.objects.count() == 0
+
+
+def test_upload_when_the_broker_is_down_keeps_the_row_queued(
+    alice_client, public_style, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broker_down(pk):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr("stylizer.tasks.stylize_stylization.delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(reverse("gallery:home"), {"photo": upload(png_bytes()), "style": public_style.pk})
+    assert response.status_code == 302
+    assert Stylization.objects.get().status == "queued"
