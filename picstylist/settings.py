@@ -31,7 +31,7 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {value!r}")
 
 
-def env_int(name: str, default: int, minimum: int = 0) -> int:
+def env_int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
@@ -39,8 +39,9 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
         number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
-    if number < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}")
+    if number < minimum or (maximum is not None and number > maximum):
+        upper = f" and at most {maximum}" if maximum is not None else ""
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}{upper}, got {number}")
     return number
 
 
@@ -190,7 +191,7 @@ STYLIZER_TFHUB_HANDLE = env_str(
 STYLIZER_INTRA_OP_THREADS = env_int("STYLIZER_INTRA_OP_THREADS", 0)
 STYLIZER_MAX_SIDE = env_int("STYLIZER_MAX_SIDE", 1024, minimum=16)
 STYLIZER_MAX_PIXELS = env_int("STYLIZER_MAX_PIXELS", 50_000_000, minimum=1)
-STYLIZER_JPEG_QUALITY = env_int("STYLIZER_JPEG_QUALITY", 90, minimum=1)
+STYLIZER_JPEG_QUALITY = env_int("STYLIZER_JPEG_QUALITY", 90, minimum=1, maximum=95)
 STYLIZER_THUMBNAIL_SIDE = env_int("STYLIZER_THUMBNAIL_SIDE", 320, minimum=16)
 
 LOGGING = {
