@@ -3,7 +3,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY requirements.txt .
-RUN pip install -r requirements.txt gunicorn==23.0.0
+RUN pip install -r requirements.txt
 COPY . .
 RUN useradd --create-home --uid 1000 picstylist && mkdir -p /app/var && chown picstylist /app/var
 USER picstylist
