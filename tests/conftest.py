@@ -13,7 +13,16 @@ from django.conf import settings as django_settings
 from django.db import connection
 from PIL import Image
 
-from .helpers import PASSWORD, REPO, STYLES_DIR
+from .helpers import PASSWORD, REPO, SHARED, STYLES_DIR
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not (SHARED / "content").is_dir():
+        pytest.exit(
+            f"The shared test images are missing: {SHARED} has no content/ folder. "
+            "Check the project out beside ../shared, or set PICSTYLIST_TESTDATA.",
+            returncode=2,
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared" / "testdata"
+# The shared test images live beside the checkout, in ../shared/testdata.
+SHARED = Path(os.environ.get("PICSTYLIST_TESTDATA", REPO.parent / "shared" / "testdata"))
 CONTENT_DIR = SHARED / "content"
 STYLES_DIR = SHARED / "styles"
 UPLOADS_DIR = SHARED / "uploads"
