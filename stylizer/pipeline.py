@@ -32,6 +32,7 @@ FORMAT_EXTENSIONS = {
     "HEIF": "heic",
 }
 WHITE = (255, 255, 255)
+DAMAGED = "This image file is damaged or incomplete and cannot be read. Try saving it again, or another photo."
 
 
 class ImageRejected(ValueError):
@@ -68,8 +69,8 @@ def _open(source: BinaryIO | bytes, max_pixels: int) -> Image.Image:
         ) from None
     except Image.DecompressionBombError:
         raise ImageRejected(_too_many_pixels(max_pixels)) from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageRejected(f"This image file is damaged and cannot be read ({exc}).") from None
+    except (OSError, SyntaxError, ValueError):
+        raise ImageRejected(DAMAGED) from None
     if image.format not in ALLOWED_FORMATS:
         raise ImageRejected(
             f"{image.format} images are not accepted. Upload a JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF."
@@ -155,8 +156,8 @@ def load_image(source: BinaryIO | bytes, max_pixels: int) -> tuple[Image.Image, 
         rgb = to_rgb(upright)
     except Image.DecompressionBombError:
         raise ImageRejected(_too_many_pixels(max_pixels)) from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageRejected(f"This image file is damaged or incomplete and cannot be read ({exc}).") from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise ImageRejected(DAMAGED) from None
     clean = Image.new("RGB", rgb.size)
     clean.paste(rgb)
     return clean, ImageInfo(image.format, clean.width, clean.height, frames)

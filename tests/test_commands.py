@@ -10,7 +10,7 @@ from PIL import Image
 from gallery.models import Style
 from stylizer.textures import GENERATORS
 
-from .helpers import CONTENT_DIR, STYLES_DIR, UPLOADS_DIR
+from .helpers import CONTENT_DIR, STYLES_DIR, UPLOADS_DIR, png_bytes
 
 
 def test_stylize_writes_a_jpeg_of_the_photos_size(tmp_path, capsys):
@@ -50,14 +50,25 @@ def test_stylize_reports_bad_input_as_a_command_error(tmp_path):
         )
 
 
-def test_load_styles_adds_every_image_once(db, capsys):
+def test_load_styles_adds_every_image_once_with_the_manifests_titles(db, capsys):
     call_command("load_styles", str(STYLES_DIR))
     assert Style.objects.filter(owner=None, is_public=True).count() == 10
-    starry = Style.objects.get(title="Starry Night")
+    starry = Style.objects.get(title="The Starry Night")
     assert (starry.width, starry.height) == (1024, 640)
-    assert "10 styles added, 0 already present, 1 not images" in capsys.readouterr().out
+    assert Style.objects.filter(title="Composition VII").exists()
+    assert "10 styles added, 0 already present, 0 not usable images" in capsys.readouterr().out
     call_command("load_styles", str(STYLES_DIR))
     assert Style.objects.count() == 10
+
+
+def test_load_styles_without_a_manifest_titles_from_file_names(db, tmp_path, capsys):
+    (tmp_path / "blue_period-2.png").write_bytes(png_bytes(300, 200, (20, 40, 200)))
+    (tmp_path / "notes.txt").write_text("not an image")
+    call_command("load_styles", str(tmp_path))
+    assert [s.title for s in Style.objects.all()] == ["Blue Period 2"]
+    output = capsys.readouterr().out
+    assert "skipped notes.txt, not a usable image" in output
+    assert "1 styles added, 0 already present, 1 not usable images" in output
 
 
 def test_create_default_styles_makes_the_procedural_styles_once(db):

@@ -15,8 +15,24 @@ def title_from_filename(path: Path) -> str:
     return path.stem.replace("_", " ").replace("-", " ").strip().title() or path.name
 
 
+def titles_from_manifest(folder: Path) -> dict[str, str]:
+    """File name -> title from a MANIFEST.md table whose rows start ``| `file` | Title |``."""
+    manifest = folder / "MANIFEST.md"
+    if not manifest.is_file():
+        return {}
+    titles = {}
+    for line in manifest.read_text(encoding="utf-8", errors="replace").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and cells[0].startswith("`") and cells[0].endswith("`") and cells[1]:
+            titles[cells[0].strip("`")] = cells[1]
+    return titles
+
+
 class Command(BaseCommand):
-    help = "Load every image of a folder as a public built-in style (skips titles that exist)."
+    help = (
+        "Load every image of a folder as a public built-in style (skips titles that exist). "
+        "Titles come from the folder's MANIFEST.md table if it has one, else from the file names."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("folder", type=Path, help="folder of style images")
@@ -25,8 +41,10 @@ class Command(BaseCommand):
         if not folder.is_dir():
             raise CommandError(f"{folder} is not a folder")
         created = skipped = refused = 0
-        for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
-            title = title_from_filename(path)
+        titles = titles_from_manifest(folder)
+        paths = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "MANIFEST.md" and p.name[0] != ".")
+        for path in paths:
+            title = titles.get(path.name) or title_from_filename(path)
             if Style.objects.filter(owner=None, title=title).exists():
                 skipped += 1
                 continue
@@ -35,9 +53,9 @@ class Command(BaseCommand):
                     image = decode_image(handle, settings.STYLIZER_MAX_PIXELS)
             except ImageRejected as exc:
                 refused += 1
-                self.stdout.write(f"skipped {path.name}: {exc}")
+                self.stdout.write(f"skipped {path.name}, not a usable image: {exc}")
                 continue
             Style.objects.create_from_image(image, title=title, is_public=True)
             created += 1
             self.stdout.write(f"added {title}")
-        self.stdout.write(f"{created} styles added, {skipped} already present, {refused} not images")
+        self.stdout.write(f"{created} styles added, {skipped} already present, {refused} not usable images")
