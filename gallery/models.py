@@ -13,16 +13,20 @@ from django.utils import timezone
 
 from stylizer.pipeline import encode_jpeg, fit_long_side, make_thumbnail
 
+from .storage import PRIVATE_PREFIX, PUBLIC_PREFIX
 
-def _key(folder: str, filename: str) -> str:
+
+def _key(folder: str, filename: str, *, public: bool = False) -> str:
     # Keys never come from the user's filename: a random name, and the
-    # extension the caller derived from the decoded format.
+    # extension the caller derived from the decoded format. The prefix sets
+    # the object's ACL (see gallery.storage).
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"{folder}/{uuid.uuid4().hex}.{extension}"
+    prefix = PUBLIC_PREFIX if public else PRIVATE_PREFIX
+    return f"{prefix}{folder}/{uuid.uuid4().hex}.{extension}"
 
 
 def style_upload_to(instance: Style, filename: str) -> str:
-    return _key("styles", filename)
+    return _key("styles", filename, public=instance.is_public)
 
 
 def content_upload_to(instance: Stylization, filename: str) -> str:
@@ -34,7 +38,7 @@ def result_upload_to(instance: Stylization, filename: str) -> str:
 
 
 def thumbnail_upload_to(instance: Style | Stylization, filename: str) -> str:
-    return _key("thumbnails", filename)
+    return _key("thumbnails", filename, public=isinstance(instance, Style) and instance.is_public)
 
 
 def _delete_files_on_error(*fields: FieldFile) -> None:
@@ -110,6 +114,9 @@ class Style(models.Model):
     def is_builtin(self) -> bool:
         return self.owner_id is None
 
+    def stored_files(self) -> list[FieldFile]:
+        return [field for field in (self.image, self.thumbnail) if field]
+
 
 class StylizationQuerySet(models.QuerySet):
     def visible_to(self, user) -> StylizationQuerySet:
@@ -155,6 +162,9 @@ class Stylization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner} / {self.style or 'deleted style'} ({self.status})"
+
+    def stored_files(self) -> list[FieldFile]:
+        return [field for field in (self.content_image, self.result_image, self.thumbnail) if field]
 
     @property
     def is_finished(self) -> bool:

@@ -9,6 +9,7 @@ filesystem broker) with no environment at all. Set ``DATABASE_URL`` and
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -42,6 +43,19 @@ def env_int(name: str, default: int, minimum: int = 0, maximum: int | None = Non
     if number < minimum or (maximum is not None and number > maximum):
         upper = f" and at most {maximum}" if maximum is not None else ""
         raise ImproperlyConfigured(f"{name} must be at least {minimum}{upper}, got {number}")
+    return number
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
+    if number < 0:
+        raise ImproperlyConfigured(f"{name} must not be negative, got {number}")
     return number
 
 
@@ -143,6 +157,87 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
 
+
+def spaces_storage(
+    *,
+    bucket: str,
+    region: str,
+    endpoint_url: str,
+    access_key: str,
+    secret_key: str,
+    cdn_domain: str = "",
+    addressing_style: str = "virtual",
+    url_expire: int = 300,
+    max_attempts: int = 3,
+    timeout: int = 10,
+) -> dict:
+    """The ``STORAGES["default"]`` entry for a DigitalOcean Spaces bucket (or any S3 API).
+
+    ``endpoint_url`` defaults to ``https://<region>.digitaloceanspaces.com``;
+    the bucket is never repeated in it (nor in the keys). ``cdn_domain`` is
+    used for public objects only. ``url_expire`` is the lifetime of presigned
+    URLs of private objects (seconds); ``max_attempts`` and ``timeout`` (s)
+    configure boto3's own retries before the task's retries take over.
+    """
+    from botocore.config import Config
+
+    if not region:
+        raise ImproperlyConfigured("SPACES_REGION must be set with SPACES_BUCKET (for example nyc3)")
+    if not access_key or not secret_key:
+        raise ImproperlyConfigured("SPACES_ACCESS_KEY_ID and SPACES_SECRET_ACCESS_KEY must be set with SPACES_BUCKET")
+    endpoint_url = endpoint_url or f"https://{region}.digitaloceanspaces.com"
+    host = (urlsplit(endpoint_url).hostname or "").lower()
+    if bucket.lower() in host.split("."):
+        raise ImproperlyConfigured(
+            f"SPACES_ENDPOINT_URL {endpoint_url!r} contains the bucket name; "
+            f"use the region endpoint, e.g. https://{region}.digitaloceanspaces.com"
+        )
+    if addressing_style not in {"virtual", "path"}:
+        raise ImproperlyConfigured(f"SPACES_ADDRESSING_STYLE must be virtual or path, got {addressing_style!r}")
+    return {
+        "BACKEND": "gallery.storage.SpacesStorage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "region_name": region,
+            "endpoint_url": endpoint_url,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "custom_domain": cdn_domain or None,
+            "signature_version": "s3v4",
+            "addressing_style": addressing_style,
+            "querystring_auth": True,
+            "querystring_expire": url_expire,
+            "location": "",
+            "client_config": Config(
+                signature_version="s3v4",
+                s3={"addressing_style": addressing_style},
+                retries={"max_attempts": max_attempts, "mode": "standard"},
+                connect_timeout=timeout,
+                read_timeout=timeout,
+            ),
+        },
+    }
+
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SPACES_BUCKET = env_str("SPACES_BUCKET", "")
+if SPACES_BUCKET:
+    STORAGES["default"] = spaces_storage(
+        bucket=SPACES_BUCKET,
+        region=env_str("SPACES_REGION", ""),
+        endpoint_url=env_str("SPACES_ENDPOINT_URL", ""),
+        access_key=env_str("SPACES_ACCESS_KEY_ID", ""),
+        secret_key=env_str("SPACES_SECRET_ACCESS_KEY", ""),
+        cdn_domain=env_str("SPACES_CDN_DOMAIN", ""),
+        addressing_style=env_str("SPACES_ADDRESSING_STYLE", "virtual"),
+        url_expire=env_int("SPACES_URL_EXPIRE", 300, minimum=1),
+        max_attempts=env_int("SPACES_MAX_ATTEMPTS", 3, minimum=1),
+        timeout=env_int("SPACES_TIMEOUT", 10, minimum=1),
+    )
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PicStylist <noreply@localhost>")
 
@@ -178,6 +273,10 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Measured: 1024 px transfer takes about 1 s on 2 cores; these leave a wide margin.
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
+# Transient storage errors (timeouts, 5xx, throttling) are retried by the task
+# this many times, waiting STYLIZER_STORAGE_RETRY_DELAY x 2^attempt seconds.
+STYLIZER_STORAGE_RETRIES = env_int("STYLIZER_STORAGE_RETRIES", 4)
+STYLIZER_STORAGE_RETRY_DELAY = env_float("STYLIZER_STORAGE_RETRY_DELAY", 5.0)
 
 # Stylization engine and image pipeline.
 STYLIZER_ENGINE = env_str("STYLIZER_ENGINE", "onnx")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from dataclasses import dataclass
@@ -17,6 +18,10 @@ from .runtime import EngineUnavailable, get_engine
 
 logger = logging.getLogger(__name__)
 
+STORAGE_UNAVAILABLE = (
+    "Our file storage could not be reached, so this stylization did not run. "
+    "Your photo is safe; please try again later."
+)
 INTERNAL_ERROR = "Something went wrong on our side while stylizing this photo. Please try again later."
 
 
@@ -73,14 +78,30 @@ def enqueue_stylization(stylization_id) -> None:
     stylize_stylization.delay(str(stylization_id))
 
 
-@shared_task(name="stylizer.stylize_stylization", acks_late=True, reject_on_worker_lost=True)
-def stylize_stylization(stylization_id: str) -> str:
+def _read(field) -> bytes:
+    """All bytes of a stored file, through Django's storage API (local disk or S3 alike)."""
+    with field.open("rb") as handle:
+        return handle.read()
+
+
+@shared_task(
+    bind=True,
+    name="stylizer.stylize_stylization",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,  # counted against settings.STYLIZER_STORAGE_RETRIES below
+)
+def stylize_stylization(self, stylization_id: str) -> str:
     """Run the stylization ``stylization_id`` and store its result.
 
     Returns the row's final status. A bad input ends ``failed`` with a
-    readable message and is not retried.
+    readable message and is not retried. A transient storage error
+    (timeout, 5xx, throttling) is retried with exponential backoff up to
+    ``settings.STYLIZER_STORAGE_RETRIES`` times, then ends ``failed``; the
+    uploaded photo is never deleted.
     """
     from gallery.models import Stylization
+    from gallery.storage import is_transient_storage_error
 
     try:
         stylization = Stylization.objects.select_related("style").get(pk=stylization_id)
@@ -94,8 +115,10 @@ def stylize_stylization(stylization_id: str) -> str:
         return stylization.status
     stylization.mark_running()
     try:
-        with stylization.content_image.open("rb") as content, stylization.style.image.open("rb") as style:
-            rendered = render(content, style, max_side=stylization.max_side, engine_name=stylization.engine)
+        content, style = _read(stylization.content_image), _read(stylization.style.image)
+        rendered = render(
+            io.BytesIO(content), io.BytesIO(style), max_side=stylization.max_side, engine_name=stylization.engine
+        )
         stylization.mark_done(rendered.jpeg, rendered.size, rendered.thumbnail)
     except pipeline.ImageRejected as exc:
         stylization.mark_failed(str(exc))
@@ -107,7 +130,18 @@ def stylize_stylization(stylization_id: str) -> str:
     except FileNotFoundError:
         logger.exception("A file of stylization %s is missing", stylization_id)
         stylization.mark_failed("The photo or style file of this stylization is missing.")
-    except Exception:
+    except Exception as exc:
+        if is_transient_storage_error(exc):
+            attempt = self.request.retries
+            if attempt < settings.STYLIZER_STORAGE_RETRIES:
+                delay = settings.STYLIZER_STORAGE_RETRY_DELAY * 2**attempt
+                logger.warning(
+                    "Storage error on stylization %s (%s); retry %d in %.1f s", stylization_id, exc, attempt + 1, delay
+                )
+                raise self.retry(exc=exc, countdown=delay) from exc
+            logger.exception("Storage still failing for stylization %s after %d retries", stylization_id, attempt)
+            stylization.mark_failed(STORAGE_UNAVAILABLE)
+            return stylization.status
         logger.exception("Stylization %s failed", stylization_id)
         stylization.mark_failed(INTERNAL_ERROR)
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def test_upload_with_a_public_style_stores_the_row_and_queues_the_task(
     assert stylization.style == public_style
     assert stylization.status == "queued"
     assert (stylization.content_width, stylization.content_height) == (600, 400)
-    assert stylization.content_image.name.startswith("photos/")
+    assert re.fullmatch(r"private/photos/[0-9a-f]{32}\.png", stylization.content_image.name)
     assert stylization.content_image.name.endswith(".png")
     assert "coffee" not in stylization.content_image.name
     with Image.open(media_root / stylization.content_image.name) as stored:
