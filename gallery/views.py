@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import uuid
 
@@ -9,14 +10,16 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .forms import SignUpForm, StylizationForm
 from .models import Style, Stylization, submit_stylization
+from .storage import SpacesStorage, is_transient_storage_error
 
+logger = logging.getLogger(__name__)
 PAGE_SIZE = 24
 FILE_KINDS = {"photo": "content_image", "result": "result_image", "thumbnail": "thumbnail"}
 
@@ -26,9 +29,22 @@ def _get_stylization_for_user(request: HttpRequest, pk: uuid.UUID) -> Stylizatio
     return get_object_or_404(Stylization.objects.visible_to(request.user).select_related("style", "owner"), pk=pk)
 
 
-def _file_response(field, *, download_name: str | None = None) -> FileResponse:
+def _file_response(field, *, download_name: str | None = None) -> HttpResponse:
+    """Serve a stored file, after the caller's permission check.
+
+    Object storage: a redirect to the object's URL (a presigned URL that
+    expires for private objects, the CDN for public ones). Local storage: the
+    file streamed by Django.
+    """
     if not field:
         raise Http404("No such file.")
+    if isinstance(field.storage, SpacesStorage):
+        parameters = {}
+        if download_name:
+            parameters["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
+        response = HttpResponseRedirect(field.storage.url(field.name, parameters=parameters))
+        response["Cache-Control"] = "private, no-store"
+        return response
     try:
         handle = field.open("rb")
     except FileNotFoundError:
@@ -67,15 +83,22 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         style_upload = data.get("style_image")
-        stylization = submit_stylization(
-            owner=request.user,
-            photo=data["photo"],
-            photo_info=data["photo"].image_info,
-            style=data.get("style"),
-            style_image=style_upload.image if style_upload else None,
-        )
-        messages.success(request, "Your photo is queued for stylization.")
-        return redirect(stylization_url(stylization))
+        try:
+            stylization = submit_stylization(
+                owner=request.user,
+                photo=data["photo"],
+                photo_info=data["photo"].image_info,
+                style=data.get("style"),
+                style_image=style_upload.image if style_upload else None,
+            )
+        except Exception as exc:
+            if not is_transient_storage_error(exc):
+                raise
+            logger.warning("Upload not stored, storage unavailable: %s", exc)
+            form.add_error(None, "We could not store your photo just now. Nothing was saved; please try again.")
+        else:
+            messages.success(request, "Your photo is queued for stylization.")
+            return redirect(stylization_url(stylization))
     return render(request, "gallery/upload.html", {"form": form})
 
 
@@ -126,7 +149,7 @@ def status(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-def stylization_file(request: HttpRequest, pk: uuid.UUID, kind: str) -> FileResponse:
+def stylization_file(request: HttpRequest, pk: uuid.UUID, kind: str) -> HttpResponse:
     """The photo, result or thumbnail of a stylization the user may see; ``?download`` saves it."""
     if kind not in FILE_KINDS:
         raise Http404("No such file.")
@@ -140,7 +163,7 @@ def stylization_file(request: HttpRequest, pk: uuid.UUID, kind: str) -> FileResp
 
 
 @require_GET
-def style_file(request: HttpRequest, pk: uuid.UUID, kind: str) -> FileResponse:
+def style_file(request: HttpRequest, pk: uuid.UUID, kind: str) -> HttpResponse:
     """A style's image or thumbnail: public styles for everyone, private ones for their owner (and staff)."""
     if kind not in {"image", "thumbnail"}:
         raise Http404("No such file.")

@@ -211,7 +211,7 @@ def spaces_storage(
             "client_config": Config(
                 signature_version="s3v4",
                 s3={"addressing_style": addressing_style},
-                retries={"max_attempts": max_attempts, "mode": "standard"},
+                retries={"total_max_attempts": max_attempts, "mode": "standard"},
                 connect_timeout=timeout,
                 read_timeout=timeout,
             ),

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -71,8 +75,121 @@ def _worker_database_url() -> str:
     return f"postgres://{host}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> str:
+    """A real S3-compatible HTTP server (moto's server mode) on 127.0.0.1, in its own process.
+
+    Yields its endpoint URL. Skips, with the reason, where moto is not installed.
+    """
+    try:
+        import moto.server  # noqa: F401
+    except ImportError:
+        pytest.skip("moto[server] is not installed: the S3 storage tests need it (pip install -r requirements-dev.txt)")
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"The moto S3 server did not start on {endpoint}")
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 @pytest.fixture
-def celery_worker_process(transactional_db, settings, tmp_path: Path):
+def s3(s3_server: str, settings, worker_env: dict[str, str]):
+    """S3 storage as the default storage, on a fresh bucket of the test server.
+
+    Sets the same storage for this process (``settings.STORAGES``) and for a
+    worker started by ``celery_worker_process`` (its environment). Yields an
+    :class:`S3Bucket`.
+    """
+    import boto3
+
+    from picstylist.settings import spaces_storage
+
+    bucket = f"picstylist-test-{uuid.uuid4().hex[:12]}"
+    env = {
+        "SPACES_BUCKET": bucket,
+        "SPACES_REGION": "nyc3",
+        "SPACES_ENDPOINT_URL": s3_server,
+        "SPACES_ACCESS_KEY_ID": "test-access-key",
+        "SPACES_SECRET_ACCESS_KEY": "test-secret-key",
+        "SPACES_ADDRESSING_STYLE": "path",
+        "SPACES_CDN_DOMAIN": "cdn.example.test",
+        "SPACES_MAX_ATTEMPTS": "1",
+        "STYLIZER_STORAGE_RETRIES": "3",
+        "STYLIZER_STORAGE_RETRY_DELAY": "0.2",
+    }
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="nyc3",
+        aws_access_key_id="test-access-key",
+        aws_secret_access_key="test-secret-key",
+    )
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "nyc3"})
+
+    def configure(endpoint: str = s3_server) -> None:
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": spaces_storage(
+                bucket=bucket,
+                region="nyc3",
+                endpoint_url=endpoint,
+                access_key="test-access-key",
+                secret_key="test-secret-key",
+                cdn_domain="cdn.example.test",
+                addressing_style="path",
+                max_attempts=1,
+            ),
+        }
+        worker_env.update({**env, "SPACES_ENDPOINT_URL": endpoint})
+
+    configure()
+    settings.STYLIZER_STORAGE_RETRIES = 3
+    settings.STYLIZER_STORAGE_RETRY_DELAY = 0.2
+    yield S3Bucket(name=bucket, client=client, endpoint=s3_server, configure=configure)
+
+
+@dataclass
+class S3Bucket:
+    name: str
+    client: object
+    endpoint: str
+    configure: Callable[..., None]
+
+    def keys(self) -> list[str]:
+        listing = self.client.list_objects_v2(Bucket=self.name)
+        return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+@pytest.fixture
+def worker_env() -> dict[str, str]:
+    """Extra environment for the worker process started by ``celery_worker_process``."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings, tmp_path: Path, worker_env: dict[str, str]):
     """A real ``celery worker`` process (prefork, one child) on the test database and media folder.
 
     Yields the path of the worker's log. The worker drops messages left in the
@@ -85,6 +202,7 @@ def celery_worker_process(transactional_db, settings, tmp_path: Path):
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
         "PYTHONUNBUFFERED": "1",
+        **worker_env,
     }
     command = [
         sys.executable, "-m", "celery", "-A", "picstylist", "worker",
