@@ -1,4 +1,4 @@
-"""Upload and sign-up forms."""
+"""Upload, restyle, style upload and sign-up forms."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
 from stylizer.pipeline import ImageRejected, load_image
+from stylizer.runtime import BOTTLENECK_ENGINES
 
 from .models import Style
+
+OUTPUT_SIDES = (512, 1024, 2048)
 
 
 class SignUpForm(UserCreationForm):
@@ -50,31 +53,120 @@ class ImageUploadField(forms.FileField):
         return upload
 
 
+def output_side_choices() -> list[tuple[int, str]]:
+    sides = [side for side in OUTPUT_SIDES if side <= settings.STYLIZER_MAX_SIDE_CAP] or [
+        settings.STYLIZER_MAX_SIDE_CAP
+    ]
+    return [(side, f"{side} px") for side in sides]
+
+
+class StyleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Style) -> str:
+        return obj.title
+
+
 class StylizationForm(forms.Form):
+    """A new stylization (``with_photo``) or a restyle of a stored photo, with the style controls.
+
+    Controls, in the terms of Ghiasi et al. 2017: strength (0-100 %), a mix of
+    up to three styles with weights, luminance-only transfer (keep the photo's
+    colours) and the output's long side. Engines without a style bottleneck
+    (``tfhub``) cannot offer strength or mixing: those fields are disabled and
+    say so.
+    """
+
     photo = ImageUploadField(label="Photo", help_text="JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF.")
-    style = forms.ModelChoiceField(
-        queryset=Style.objects.none(),
-        required=False,
-        empty_label=None,
-        widget=forms.RadioSelect,
-        label="Style",
+    style = StyleChoiceField(
+        queryset=Style.objects.none(), required=False, empty_label=None, widget=forms.RadioSelect, label="Style"
     )
     style_image = ImageUploadField(
-        label="…or your own style image", required=False, help_text="A painting or any picture whose look you want."
+        label="…or your own style image",
+        required=False,
+        help_text="A painting or any picture whose look you want. It stays private.",
     )
+    weight_1 = forms.IntegerField(required=False, label="Weight of the main style", min_value=1, max_value=100, initial=100)
+    style_2 = StyleChoiceField(queryset=Style.objects.none(), required=False, label="Mix with a second style")
+    weight_2 = forms.IntegerField(required=False, label="Weight of the second style", min_value=1, max_value=100, initial=50)
+    style_3 = StyleChoiceField(queryset=Style.objects.none(), required=False, label="Mix with a third style")
+    weight_3 = forms.IntegerField(required=False, label="Weight of the third style", min_value=1, max_value=100, initial=50)
+    strength = forms.IntegerField(
+        label="Style strength (%)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        initial=100,
+        widget=forms.NumberInput(attrs={"type": "range", "step": 5}),
+        help_text="0 % keeps your photo's own look, 100 % is the full style.",
+    )
+    keep_colors = forms.BooleanField(
+        label="Keep my photo's colours", required=False, help_text="Only the brush work of the style is applied."
+    )
+    max_side = forms.TypedChoiceField(label="Output size (long side)", coerce=int, choices=(), required=False)
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args, user, with_photo: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["style"].queryset = Style.objects.usable_by(user).select_related("owner")
+        if not with_photo:
+            del self.fields["photo"]
+            del self.fields["style_image"]
+        styles = Style.objects.usable_by(user).select_related("owner")
+        for name in ("style", "style_2", "style_3"):
+            self.fields[name].queryset = styles
+        self.fields["max_side"].choices = output_side_choices()
+        sides = [side for side, _ in self.fields["max_side"].choices]
+        self.fields["max_side"].initial = min(settings.STYLIZER_MAX_SIDE, max(sides))
+        self.engine = settings.STYLIZER_ENGINE
+        self.supports_bottleneck = self.engine in BOTTLENECK_ENGINES
+        if not self.supports_bottleneck:
+            note = f"Not available with the {self.engine} engine this site runs."
+            for name in ("strength", "style_2", "weight_2", "style_3", "weight_3", "weight_1"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = note
+
+    CONTROL_FIELDS = ("strength", "weight_1", "style_2", "weight_2", "style_3", "weight_3", "keep_colors", "max_side")
+
+    def control_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.CONTROL_FIELDS]
+
+    @property
+    def controls_changed(self) -> bool:
+        """Whether the controls differ from their defaults (the form opens them)."""
+        return any(str(self[name].value()) != str(self.fields[name].initial) for name in ("strength", "style_2"))
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        has_style = bool(cleaned.get("style"))
-        has_image = bool(cleaned.get("style_image"))
-        if "style_image" in self.errors or "style" in self.errors:
+        for name in ("weight_1", "weight_2", "weight_3", "strength", "max_side"):
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = self.fields[name].initial  # a control left out keeps its default
+        if self.errors:
             return cleaned
-        if has_style and has_image:
+        has_image = bool(cleaned.get("style_image"))
+        if cleaned.get("style") and has_image:
             raise forms.ValidationError("Pick a style from the gallery or upload your own style image, not both.")
-        if not has_style and not has_image:
+        if not cleaned.get("style") and not has_image:
             raise forms.ValidationError("Pick a style or upload your own style image.")
+        chosen = [cleaned.get(name) for name in ("style", "style_2", "style_3") if cleaned.get(name)]
+        if len({style.pk for style in chosen}) != len(chosen):
+            raise forms.ValidationError("Pick different styles to mix.")
         return cleaned
+
+    def mix(self, main_style: Style) -> list[tuple[Style, float]]:
+        """(style, weight) pairs from the cleaned data; ``main_style`` replaces ``style``."""
+        data = self.cleaned_data
+        pairs = [(main_style, float(data["weight_1"]))]
+        for number in (2, 3):
+            if data.get(f"style_{number}"):
+                pairs.append((data[f"style_{number}"], float(data[f"weight_{number}"])))
+        return pairs
+
+
+class StyleUploadForm(forms.ModelForm):
+    image = ImageUploadField(label="Style image", help_text="A painting or any picture whose look you want.")
+    submit_public = forms.BooleanField(
+        label="Submit it to the public style gallery",
+        required=False,
+        help_text="Staff review it first. Only submit images you may share.",
+    )
+
+    class Meta:
+        model = Style
+        fields = ["title", "artist", "licence"]

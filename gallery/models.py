@@ -1,4 +1,4 @@
-"""Styles and stylizations."""
+"""Photos, styles, stylizations and likes."""
 
 from __future__ import annotations
 
@@ -6,14 +6,18 @@ import uuid
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from stylizer.pipeline import encode_jpeg, fit_long_side, make_thumbnail
 
 from .storage import PRIVATE_PREFIX, PUBLIC_PREFIX
+
+STYLE_IMAGE_MAX_SIDE = 1024
+MAX_STYLES_PER_MIX = 3
 
 
 def _key(folder: str, filename: str, *, public: bool = False) -> str:
@@ -29,22 +33,45 @@ def style_upload_to(instance: Style, filename: str) -> str:
     return _key("styles", filename, public=instance.is_public)
 
 
-def content_upload_to(instance: Stylization, filename: str) -> str:
+def photo_upload_to(instance: Photo, filename: str) -> str:
     return _key("photos", filename)
 
 
 def result_upload_to(instance: Stylization, filename: str) -> str:
-    return _key("results", filename)
+    return _key("results", filename, public=instance.is_public)
+
+
+def preview_upload_to(instance: Stylization, filename: str) -> str:
+    return _key("previews", filename, public=instance.is_public)
 
 
 def thumbnail_upload_to(instance: Style | Stylization, filename: str) -> str:
-    return _key("thumbnails", filename, public=isinstance(instance, Style) and instance.is_public)
+    return _key("thumbnails", filename, public=instance.is_public)
 
 
 def _delete_files_on_error(*fields: FieldFile) -> None:
     for field in fields:
         if field and field.name:
             field.storage.delete(field.name)
+
+
+def move_file(field: FieldFile, *, public: bool) -> None:
+    """Re-store ``field`` under a public or private key; the old object goes after the commit.
+
+    The ACL of an object follows its key prefix, so changing who may see a
+    file means a new object. The caller saves the row.
+    """
+    from .signals import delete_file_later
+
+    if not field or field.name.startswith(PUBLIC_PREFIX if public else PRIVATE_PREFIX):
+        return
+    old_name = field.name
+    with field.storage.open(old_name, "rb") as handle:
+        data = handle.read()
+    folder = old_name.split("/")[1]
+    new_name = field.storage.save(_key(folder, old_name, public=public), ContentFile(data))
+    field.name = new_name
+    delete_file_later(field.storage, old_name)
 
 
 class StyleQuerySet(models.QuerySet):
@@ -63,11 +90,8 @@ class StyleQuerySet(models.QuerySet):
         return self.usable_by(user)
 
 
-STYLE_IMAGE_MAX_SIDE = 1024
-
-
 class StyleManager(models.Manager.from_queryset(StyleQuerySet)):
-    def create_from_image(self, image, *, title: str, owner=None, is_public: bool = False) -> Style:
+    def create_from_image(self, image, *, title: str, owner=None, is_public: bool = False, **fields) -> Style:
         """Store an RGB Pillow image as a style: a JPEG of long side <= 1024 px and a thumbnail.
 
         The network sees styles at 256 px, so nothing is lost by the downscale,
@@ -75,7 +99,9 @@ class StyleManager(models.Manager.from_queryset(StyleQuerySet)):
         """
         image = fit_long_side(image, STYLE_IMAGE_MAX_SIDE)
         quality = settings.STYLIZER_JPEG_QUALITY
-        style = self.model(title=title[:200], owner=owner, is_public=is_public, width=image.width, height=image.height)
+        style = self.model(
+            title=title[:200], owner=owner, is_public=is_public, width=image.width, height=image.height, **fields
+        )
         try:
             style.image.save("style.jpg", ContentFile(encode_jpeg(image, quality)), save=False)
             thumbnail = make_thumbnail(image, settings.STYLIZER_THUMBNAIL_SIDE, quality)
@@ -88,10 +114,17 @@ class StyleManager(models.Manager.from_queryset(StyleQuerySet)):
 
 
 class Style(models.Model):
-    """A style image: built-in (no owner) or uploaded by a user."""
+    """A style image: built-in (no owner) or uploaded by a user.
+
+    A user's style is private until its owner submits it and staff approve
+    it (``is_public``). ``bottleneck`` caches the style prediction network's
+    output (100 floats, onnx engine), computed once on first use.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     title = models.CharField(max_length=200)
+    artist = models.CharField(max_length=200, blank=True, help_text="Artist or credit line.")
+    licence = models.CharField(max_length=300, blank=True, help_text="Licence note, e.g. 'Public domain'.")
     image = models.FileField(upload_to=style_upload_to)
     thumbnail = models.FileField(upload_to=thumbnail_upload_to, blank=True)
     width = models.PositiveIntegerField(default=0, help_text="px")
@@ -99,7 +132,9 @@ class Style(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="styles"
     )
-    is_public = models.BooleanField(default=False)
+    is_public = models.BooleanField(default=False, help_text="Shown in the public style gallery.")
+    is_submitted = models.BooleanField(default=False, help_text="The owner asked for it to be public.")
+    bottleneck = models.JSONField(null=True, blank=True, editable=False)
     created = models.DateTimeField(default=timezone.now)
 
     objects = StyleManager()
@@ -114,22 +149,58 @@ class Style(models.Model):
     def is_builtin(self) -> bool:
         return self.owner_id is None
 
+    @property
+    def is_pending(self) -> bool:
+        return self.is_submitted and not self.is_public
+
     def stored_files(self) -> list[FieldFile]:
         return [field for field in (self.image, self.thumbnail) if field]
+
+    def set_public(self, public: bool) -> None:
+        """Approve (True) or withdraw (False) the style; its files move to matching keys."""
+        with transaction.atomic():
+            self.is_public = public
+            for field in self.stored_files():
+                move_file(field, public=public)
+            self.save(update_fields=["is_public", "image", "thumbnail"])
+
+
+class Photo(models.Model):
+    """An uploaded photo (the content image), kept private; restyles reuse it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(upload_to=photo_upload_to)
+    width = models.PositiveIntegerField(help_text="px, upright")
+    height = models.PositiveIntegerField(help_text="px, upright")
+    bottleneck = models.JSONField(null=True, blank=True, editable=False, help_text="The photo's own style bottleneck.")
+    created = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.owner} photo {self.width}x{self.height}"
+
+    def stored_files(self) -> list[FieldFile]:
+        return [self.image] if self.image else []
 
 
 class StylizationQuerySet(models.QuerySet):
     def visible_to(self, user) -> StylizationQuerySet:
-        """Stylizations ``user`` may see: their own; staff see all."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
+        """Stylizations ``user`` may see: public ones, their own; staff see all."""
+        if user.is_authenticated and user.is_staff:
             return self.all()
-        return self.filter(owner=user)
+        if user.is_authenticated:
+            return self.filter(Q(is_public=True) | Q(owner=user))
+        return self.filter(is_public=True)
+
+    def owned_by(self, user) -> StylizationQuerySet:
+        return self.filter(owner=user) if user.is_authenticated else self.none()
+
+    def public(self) -> StylizationQuerySet:
+        return self.filter(is_public=True, status=Stylization.Status.DONE)
 
 
 class Stylization(models.Model):
-    """One photo rendered in one style by the Celery worker."""
+    """One photo rendered in one style (or a mix of up to three) by the Celery worker."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -139,17 +210,29 @@ class Stylization(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stylizations")
-    content_image = models.FileField(upload_to=content_upload_to)
-    content_width = models.PositiveIntegerField(default=0, help_text="px, upright")
-    content_height = models.PositiveIntegerField(default=0, help_text="px, upright")
-    style = models.ForeignKey(Style, null=True, on_delete=models.SET_NULL, related_name="stylizations")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="stylizations")
+    style = models.ForeignKey(
+        Style, null=True, on_delete=models.SET_NULL, related_name="stylizations", help_text="The main style."
+    )
+    styles = models.ManyToManyField(Style, through="StyleWeight", related_name="mixes")
+    strength = models.FloatField(
+        default=1.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="0-1: the photo's own style bottleneck (0) to the style's (1).",
+    )
+    keep_colors = models.BooleanField(default=False, help_text="Luminance-only transfer: keep the photo's colours.")
     max_side = models.PositiveIntegerField(help_text="Long side of the result, px.")
     engine = models.CharField(max_length=20)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    is_public = models.BooleanField(default=False, db_index=True)
+    like_count = models.PositiveIntegerField(default=0, db_index=True)
     result_image = models.FileField(upload_to=result_upload_to, blank=True)
     result_width = models.PositiveIntegerField(default=0, help_text="px")
     result_height = models.PositiveIntegerField(default=0, help_text="px")
     thumbnail = models.FileField(upload_to=thumbnail_upload_to, blank=True)
+    preview_image = models.FileField(
+        upload_to=preview_upload_to, blank=True, help_text="The photo re-encoded at the result's size, no metadata."
+    )
     error_message = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
     started = models.DateTimeField(null=True, blank=True)
@@ -164,11 +247,15 @@ class Stylization(models.Model):
         return f"{self.owner} / {self.style or 'deleted style'} ({self.status})"
 
     def stored_files(self) -> list[FieldFile]:
-        return [field for field in (self.content_image, self.result_image, self.thumbnail) if field]
+        return [field for field in (self.result_image, self.thumbnail, self.preview_image) if field]
 
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    @property
+    def strength_percent(self) -> int:
+        return round(self.strength * 100)
 
     @property
     def seconds_processing(self) -> float | None:
@@ -182,24 +269,31 @@ class Stylization(models.Model):
         self.error_message = ""
         self.save(update_fields=["status", "started", "error_message"])
 
-    def mark_done(self, result: bytes, size: tuple[int, int], thumbnail: bytes) -> None:
-        """Store the result JPEG (``size`` = width, height in px) and its thumbnail JPEG.
+    def mark_done(self, result: bytes, size: tuple[int, int], thumbnail: bytes, preview: bytes) -> None:
+        """Store the result JPEG (``size`` = width, height in px), its thumbnail and the photo preview.
 
-        If saving the row fails, the files just written are deleted again.
+        If saving fails, the files just written are deleted again.
         """
-        self.result_image.save("result.jpg", ContentFile(result), save=False)
         try:
+            self.result_image.save("result.jpg", ContentFile(result), save=False)
             self.thumbnail.save("thumbnail.jpg", ContentFile(thumbnail), save=False)
+            self.preview_image.save("preview.jpg", ContentFile(preview), save=False)
             self.result_width, self.result_height = size
             self.status = self.Status.DONE
             self.finished = timezone.now()
             self.save(
-                update_fields=["result_image", "result_width", "result_height", "thumbnail", "status", "finished"]
+                update_fields=[
+                    "result_image",
+                    "result_width",
+                    "result_height",
+                    "thumbnail",
+                    "preview_image",
+                    "status",
+                    "finished",
+                ]
             )
         except BaseException:
-            for field in (self.result_image, self.thumbnail):
-                if field:
-                    field.delete(save=False)
+            _delete_files_on_error(*self.stored_files())
             raise
 
     def mark_failed(self, message: str) -> None:
@@ -208,50 +302,108 @@ class Stylization(models.Model):
         self.finished = timezone.now()
         self.save(update_fields=["status", "error_message", "finished"])
 
+    def set_public(self, public: bool) -> None:
+        """Show or hide the stylization in the public gallery; its derived files move keys.
+
+        Only finished results change visibility (their files exist); the
+        original photo always stays private.
+        """
+        if public and self.status != self.Status.DONE:
+            raise ValueError("Only a finished stylization can be made public.")
+        with transaction.atomic():
+            self.is_public = public
+            for field in self.stored_files():
+                move_file(field, public=public)
+            self.save(update_fields=["is_public", "result_image", "thumbnail", "preview_image"])
+
+    def like(self, user) -> bool:
+        """Record ``user``'s like once; returns False if they had already liked it."""
+        with transaction.atomic():
+            _, created = Like.objects.get_or_create(user=user, stylization=self)
+            if created:
+                Stylization.objects.filter(pk=self.pk).update(like_count=F("like_count") + 1)
+                self.like_count += 1
+        return created
+
+
+class StyleWeight(models.Model):
+    """A style of a stylization and its weight in the mix (weights of one stylization sum to 1)."""
+
+    stylization = models.ForeignKey(Stylization, on_delete=models.CASCADE, related_name="weights")
+    style = models.ForeignKey(Style, on_delete=models.CASCADE, related_name="weights")
+    weight = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stylization", "style"], name="one_weight_per_style")]
+        ordering = ["-weight", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.style} x {self.weight:.2f}"
+
+
+class Like(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes")
+    stylization = models.ForeignKey(Stylization, on_delete=models.CASCADE, related_name="likes")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "stylization"], name="one_like_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} likes {self.stylization_id}"
+
 
 def submit_stylization(
     *,
     owner,
-    photo,
-    photo_info,
-    style: Style | None = None,
-    style_image=None,
-    style_title: str = "",
+    styles: list[tuple[Style, float]],
+    photo: Photo | None = None,
+    photo_upload=None,
+    photo_info=None,
+    strength: float = 1.0,
+    keep_colors: bool = False,
     max_side: int | None = None,
     engine: str | None = None,
 ) -> Stylization:
-    """Store an upload (and an uploaded style image) and queue its stylization.
+    """Store a stylization (and its uploaded photo, if new) and queue it.
 
-    ``photo`` is an uploaded file already checked by
-    :class:`gallery.forms.ImageUploadField` and ``photo_info`` its
-    :class:`stylizer.pipeline.ImageInfo`; ``style_image`` is a decoded RGB
-    Pillow image for a new private style. Rows and files are written in one
-    transaction; if it fails, the files written so far are deleted. The task
-    is sent after the commit; if the broker cannot be reached the row stays
-    ``queued`` and the upload is kept.
+    Either ``photo`` (a restyle of a stored photo) or ``photo_upload`` (an
+    uploaded file checked by :class:`gallery.forms.ImageUploadField`) with
+    ``photo_info`` (its :class:`stylizer.pipeline.ImageInfo`). ``styles`` are
+    1-3 (style, weight) pairs; weights are normalised to sum to 1. Rows and
+    files are written in one transaction; if it fails, the files written are
+    deleted. The task is sent after the commit; if the broker cannot be
+    reached the row stays ``queued`` and the upload is kept.
     """
     from stylizer.tasks import enqueue_stylization
 
-    stylization = Stylization(
-        owner=owner,
-        max_side=max_side or settings.STYLIZER_MAX_SIDE,
-        engine=engine or settings.STYLIZER_ENGINE,
-        content_width=photo_info.width,
-        content_height=photo_info.height,
-    )
-    new_style = None
+    if not 1 <= len(styles) <= MAX_STYLES_PER_MIX:
+        raise ValueError(f"A stylization takes 1 to {MAX_STYLES_PER_MIX} styles, got {len(styles)}")
+    total = sum(weight for _, weight in styles)
+    if total <= 0:
+        raise ValueError("Style weights must add up to more than 0")
+    new_photo = None
     try:
         with transaction.atomic():
-            if style_image is not None:
-                new_style = Style.objects.create_from_image(style_image, title=style_title or "My style", owner=owner)
-                style = new_style
-            stylization.style = style
-            stylization.content_image.save(f"photo.{photo_info.extension}", photo, save=False)
-            stylization.save(force_insert=True)
+            if photo is None:
+                new_photo = photo = Photo(owner=owner, width=photo_info.width, height=photo_info.height)
+                photo.image.save(f"photo.{photo_info.extension}", photo_upload, save=False)
+                photo.save(force_insert=True)
+            stylization = Stylization.objects.create(
+                owner=owner,
+                photo=photo,
+                style=max(styles, key=lambda pair: pair[1])[0],
+                strength=strength,
+                keep_colors=keep_colors,
+                max_side=max_side or settings.STYLIZER_MAX_SIDE,
+                engine=engine or settings.STYLIZER_ENGINE,
+            )
+            StyleWeight.objects.bulk_create(
+                StyleWeight(stylization=stylization, style=style, weight=weight / total) for style, weight in styles
+            )
             transaction.on_commit(lambda: enqueue_stylization(stylization.pk), robust=True)
     except BaseException:
-        _delete_files_on_error(
-            stylization.content_image, *([new_style.image, new_style.thumbnail] if new_style else [])
-        )
+        if new_photo is not None:
+            _delete_files_on_error(new_photo.image)
         raise
     return stylization

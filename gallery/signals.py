@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from .models import Style, Stylization
+from .models import Photo, Style, Stylization
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +26,15 @@ def delete_file_later(storage, name: str) -> None:
     transaction.on_commit(delete)
 
 
+@receiver(post_delete, sender=Photo)
 @receiver(post_delete, sender=Style)
 @receiver(post_delete, sender=Stylization)
-def delete_stored_files(sender, instance: Style | Stylization, **kwargs) -> None:
+def delete_stored_files(sender, instance: Photo | Style | Stylization, **kwargs) -> None:
     for field in instance.stored_files():
         delete_file_later(field.storage, field.name)
+
+
+@receiver(post_delete, sender=Stylization)
+def delete_unused_photo(sender, instance: Stylization, **kwargs) -> None:
+    """A photo goes with the last stylization made from it."""
+    Photo.objects.filter(pk=instance.photo_id, stylizations__isnull=True).delete()

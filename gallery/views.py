@@ -1,4 +1,4 @@
-"""Pages: home/upload, my gallery, detail, live status and guarded file views."""
+"""Pages: upload and restyle, the galleries, detail, live status, and guarded file views."""
 
 from __future__ import annotations
 
@@ -7,26 +7,45 @@ import mimetypes
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .forms import SignUpForm, StylizationForm
-from .models import Style, Stylization, submit_stylization
+from .forms import SignUpForm, StyleUploadForm, StylizationForm
+from .models import Style, StyleWeight, Stylization, submit_stylization
 from .storage import SpacesStorage, is_transient_storage_error
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 24
-FILE_KINDS = {"photo": "content_image", "result": "result_image", "thumbnail": "thumbnail"}
+STYLE_PAGE_SIZE = 12
+RESULTS_PER_STYLE = 3
+#: File kinds of a stylization; the original photo is for its owner (and staff) only.
+FILE_KINDS = {"photo": "photo.image", "preview": "preview_image", "result": "result_image", "thumbnail": "thumbnail"}
+STORAGE_DOWN = "We could not store your file just now. Nothing was saved; please try again."
+
+
+def _page(request: HttpRequest, queryset: QuerySet, size: int = PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
 
 
 def _get_stylization_for_user(request: HttpRequest, pk: uuid.UUID) -> Stylization:
     """The stylization ``pk`` if ``request.user`` may see it, else 404 (never 403: no leak)."""
-    return get_object_or_404(Stylization.objects.visible_to(request.user).select_related("style", "owner"), pk=pk)
+    return get_object_or_404(
+        Stylization.objects.visible_to(request.user).select_related("style", "owner", "photo"), pk=pk
+    )
+
+
+def _get_own_stylization(request: HttpRequest, pk: uuid.UUID) -> Stylization:
+    """The stylization ``pk`` if ``request.user`` owns it, else 404."""
+    return get_object_or_404(
+        Stylization.objects.owned_by(request.user).select_related("style", "owner", "photo"), pk=pk
+    )
 
 
 def _file_response(field, *, download_name: str | None = None) -> HttpResponse:
@@ -73,59 +92,188 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
+def _submit(request: HttpRequest, form: StylizationForm, **photo) -> Stylization | None:
+    """Store and queue the stylization the valid ``form`` describes; None if storage is down.
+
+    An uploaded style image becomes a private style of the user, in the same
+    transaction; if anything fails, its files are deleted again.
+    """
+    data = form.cleaned_data
+    new_style = None
+    try:
+        with transaction.atomic():
+            main_style = data.get("style")
+            if data.get("style_image"):
+                image = data["style_image"].image
+                main_style = new_style = Style.objects.create_from_image(image, title="My style", owner=request.user)
+            return submit_stylization(
+                owner=request.user,
+                styles=form.mix(main_style),
+                strength=data["strength"] / 100,
+                keep_colors=data["keep_colors"],
+                max_side=data["max_side"],
+                **photo,
+            )
+    except Exception as exc:
+        if new_style is not None:
+            for field in new_style.stored_files():
+                field.storage.delete(field.name)
+        if not is_transient_storage_error(exc):
+            raise
+        logger.warning("Upload not stored, storage unavailable: %s", exc)
+        form.add_error(None, STORAGE_DOWN)
+        return None
+
+
 @require_http_methods(["GET", "POST"])
 def home(request: HttpRequest) -> HttpResponse:
     """The upload form for signed-in users; a short introduction for visitors."""
     if not request.user.is_authenticated:
         styles = Style.objects.public()[:12]
         return render(request, "gallery/welcome.html", {"styles": styles})
-    form = StylizationForm(request.POST or None, request.FILES or None, user=request.user)
+    initial = {"style": request.GET.get("style")} if request.GET.get("style") else None
+    form = StylizationForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        style_upload = data.get("style_image")
-        try:
-            stylization = submit_stylization(
-                owner=request.user,
-                photo=data["photo"],
-                photo_info=data["photo"].image_info,
-                style=data.get("style"),
-                style_image=style_upload.image if style_upload else None,
-            )
-        except Exception as exc:
-            if not is_transient_storage_error(exc):
-                raise
-            logger.warning("Upload not stored, storage unavailable: %s", exc)
-            form.add_error(None, "We could not store your photo just now. Nothing was saved; please try again.")
-        else:
+        photo = form.cleaned_data["photo"]
+        stylization = _submit(request, form, photo_upload=photo, photo_info=photo.image_info)
+        if stylization:
             messages.success(request, "Your photo is queued for stylization.")
-            return redirect(stylization_url(stylization))
+            return redirect("gallery:detail", stylization.pk)
     return render(request, "gallery/upload.html", {"form": form})
 
 
-def stylization_url(stylization: Stylization) -> str:
-    return reverse("gallery:detail", args=[stylization.pk])
+@login_required
+@require_http_methods(["GET", "POST"])
+def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """Stylize the same photo again with other styles or controls, without uploading it again."""
+    source = _get_own_stylization(request, pk)
+    weights = list(source.weights.select_related("style"))
+    initial = {"strength": source.strength_percent, "keep_colors": source.keep_colors, "max_side": source.max_side}
+    for number, weight in enumerate(weights, start=1):
+        initial["style" if number == 1 else f"style_{number}"] = weight.style_id
+        initial[f"weight_{number}"] = max(1, round(weight.weight * 100))
+    form = StylizationForm(request.POST or None, user=request.user, with_photo=False, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        stylization = _submit(request, form, photo=source.photo)
+        if stylization:
+            messages.success(request, "Your restyle is queued.")
+            return redirect("gallery:detail", stylization.pk)
+    return render(request, "gallery/restyle.html", {"form": form, "source": source})
 
 
 @login_required
 @require_GET
 def my_gallery(request: HttpRequest) -> HttpResponse:
-    stylizations = Stylization.objects.filter(owner=request.user).select_related("style")
-    page = Paginator(stylizations, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "gallery/my_gallery.html", {"page": page})
+    stylizations = Stylization.objects.owned_by(request.user).select_related("style")
+    status = request.GET.get("status", "")
+    if status in Stylization.Status.values:
+        stylizations = stylizations.filter(status=status)
+    context = {"page": _page(request, stylizations), "status": status, "statuses": Stylization.Status.choices}
+    return render(request, "gallery/my_gallery.html", context)
+
+
+@require_GET
+def public_gallery(request: HttpRequest) -> HttpResponse:
+    sort = "liked" if request.GET.get("sort") == "liked" else "newest"
+    order = ["-like_count", "-created"] if sort == "liked" else ["-created"]
+    stylizations = Stylization.objects.public().select_related("style", "owner").order_by(*order)
+    return render(request, "gallery/public_gallery.html", {"page": _page(request, stylizations), "sort": sort})
+
+
+@require_GET
+def user_gallery(request: HttpRequest, username: str) -> HttpResponse:
+    person = get_object_or_404(get_user_model(), username=username, is_active=True)
+    stylizations = Stylization.objects.public().filter(owner=person).select_related("style", "owner")
+    return render(request, "gallery/user_gallery.html", {"person": person, "page": _page(request, stylizations)})
+
+
+@require_GET
+def style_gallery(request: HttpRequest) -> HttpResponse:
+    """Every public style, with a few public results made with it."""
+    recent = Stylization.objects.public().order_by("-created")[:RESULTS_PER_STYLE]
+    styles = Style.objects.public().prefetch_related(Prefetch("stylizations", queryset=recent, to_attr="examples"))
+    mine = Style.objects.filter(owner=request.user, is_public=False) if request.user.is_authenticated else None
+    return render(
+        request, "gallery/style_gallery.html", {"page": _page(request, styles, STYLE_PAGE_SIZE), "mine": mine}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def style_upload(request: HttpRequest) -> HttpResponse:
+    form = StyleUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            style = Style.objects.create_from_image(
+                data["image"].image,
+                title=data["title"],
+                owner=request.user,
+                artist=data["artist"],
+                licence=data["licence"],
+                is_submitted=data["submit_public"],
+            )
+        except Exception as exc:
+            if not is_transient_storage_error(exc):
+                raise
+            form.add_error(None, STORAGE_DOWN)
+        else:
+            note = " It appears publicly once staff approve it." if style.is_submitted else ""
+            messages.success(request, f"Your style “{style.title}” is ready to use.{note}")
+            return redirect(f"{reverse('gallery:home')}?style={style.pk}")
+    return render(request, "gallery/style_upload.html", {"form": form})
 
 
 @require_GET
 def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     stylization = _get_stylization_for_user(request, pk)
-    return render(request, "gallery/detail.html", {"stylization": stylization})
+    weights = StyleWeight.objects.filter(stylization=stylization).select_related("style")
+    context = {
+        "stylization": stylization,
+        "weights": weights,
+        "is_owner": request.user == stylization.owner,
+        "liked": request.user.is_authenticated and stylization.likes.filter(user=request.user).exists(),
+    }
+    return render(request, "gallery/detail.html", context)
+
+
+@login_required
+@require_POST
+def set_visibility(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    stylization = _get_own_stylization(request, pk)
+    public = request.POST.get("public") == "1"
+    if public and stylization.status != Stylization.Status.DONE:
+        messages.error(request, "Only a finished stylization can be made public.")
+    else:
+        stylization.set_public(public)
+        messages.success(request, "It is now public." if public else "It is now private.")
+    return redirect("gallery:detail", stylization.pk)
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    stylization = _get_own_stylization(request, pk)
+    stylization.delete()
+    messages.success(request, "The stylization was deleted.")
+    return redirect("gallery:mine")
+
+
+@login_required
+@require_POST
+def like(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    stylization = get_object_or_404(Stylization.objects.public(), pk=pk)
+    if not stylization.like(request.user):
+        messages.info(request, "You already like this one.")
+    return redirect("gallery:detail", stylization.pk)
 
 
 @require_GET
 def status(request: HttpRequest) -> JsonResponse:
-    """Status of the ``?id=`` stylizations the user may see, for live updates.
+    """Status of the ``?id=`` stylizations the user owns, for live updates.
 
-    Answers ``{"stylizations": {id: {"status", "error", "result", "thumbnail", "seconds"}}}``;
-    ids the user may not see, or malformed ones, are left out.
+    Answers ``{"stylizations": {id: {"status", "status_label", "error", "result", "thumbnail", "seconds"}}}``;
+    ids of others, or malformed ones, are left out.
     """
     ids = []
     for value in request.GET.getlist("id")[:100]:
@@ -133,9 +281,8 @@ def status(request: HttpRequest) -> JsonResponse:
             ids.append(uuid.UUID(value))
         except ValueError:
             continue
-    rows = Stylization.objects.visible_to(request.user).filter(pk__in=ids)
     payload = {}
-    for row in rows:
+    for row in Stylization.objects.owned_by(request.user).filter(pk__in=ids):
         done = row.status == Stylization.Status.DONE
         payload[str(row.pk)] = {
             "status": row.status,
@@ -150,11 +297,18 @@ def status(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def stylization_file(request: HttpRequest, pk: uuid.UUID, kind: str) -> HttpResponse:
-    """The photo, result or thumbnail of a stylization the user may see; ``?download`` saves it."""
+    """A file of a stylization the user may see; ``?download`` saves it. The original photo is owner-only."""
     if kind not in FILE_KINDS:
         raise Http404("No such file.")
-    stylization = _get_stylization_for_user(request, pk)
-    field = getattr(stylization, FILE_KINDS[kind])
+    if kind == "photo":
+        stylization = get_object_or_404(
+            Stylization.objects.owned_by(request.user) if not request.user.is_staff else Stylization.objects,
+            pk=pk,
+        )
+        field = stylization.photo.image
+    else:
+        stylization = _get_stylization_for_user(request, pk)
+        field = getattr(stylization, FILE_KINDS[kind])
     download_name = None
     if "download" in request.GET and field:
         extension = field.name.rsplit(".", 1)[-1]

@@ -289,6 +289,8 @@ STYLIZER_TFHUB_HANDLE = env_str(
 # Intra-op threads per worker process; 0 means cores / worker concurrency.
 STYLIZER_INTRA_OP_THREADS = env_int("STYLIZER_INTRA_OP_THREADS", 0)
 STYLIZER_MAX_SIDE = env_int("STYLIZER_MAX_SIDE", 1024, minimum=16)
+# Output sizes offered to users (long side, px) are 512, 1024 and 2048, capped by this.
+STYLIZER_MAX_SIDE_CAP = env_int("STYLIZER_MAX_SIDE_CAP", 2048, minimum=16)
 STYLIZER_MAX_PIXELS = env_int("STYLIZER_MAX_PIXELS", 50_000_000, minimum=1)
 STYLIZER_JPEG_QUALITY = env_int("STYLIZER_JPEG_QUALITY", 90, minimum=1, maximum=95)
 STYLIZER_THUMBNAIL_SIDE = env_int("STYLIZER_THUMBNAIL_SIDE", 320, minimum=16)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib.resources
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -43,8 +44,14 @@ class EngineUnavailable(RuntimeError):
     """The engine's model cannot be loaded; the message says how to provide it."""
 
 
+class UnsupportedControl(ValueError):
+    """The engine cannot offer a requested control (strength, style mixing)."""
+
+
 class StylizationEngine(Protocol):
     name: str
+    #: Whether the engine exposes the style bottleneck (strength and style mixing).
+    supports_bottleneck: bool
 
     def stylize(self, content: np.ndarray, style: np.ndarray) -> np.ndarray: ...
 
@@ -103,6 +110,46 @@ def _to_uint8(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.clip(np.rint(cropped * 255.0), 0, 255).astype(np.uint8)
 
 
+def mix_bottlenecks(
+    style_bottlenecks: Sequence[np.ndarray],
+    weights: Sequence[float],
+    content_bottleneck: np.ndarray | None = None,
+    strength: float = 1.0,
+) -> np.ndarray:
+    """Combine style bottlenecks as in Ghiasi et al. 2017, section 4.
+
+    ``b = (1 - strength) * content_bottleneck + strength * sum(w_i * b_i)``,
+    with the weights ``w_i`` normalised to sum to 1.
+
+    Args:
+        style_bottlenecks: 1 or more float arrays of shape (100,).
+        weights: one non-negative weight per style, not all 0.
+        content_bottleneck: the photo's own bottleneck (100,); needed when strength < 1.
+        strength: 0-1.
+
+    Returns:
+        float32 array (100,).
+
+    Raises:
+        ValueError: mismatched lengths, bad weights or strength.
+    """
+    if not style_bottlenecks or len(style_bottlenecks) != len(weights):
+        raise ValueError("give one weight per style bottleneck, and at least one")
+    weights_array = np.asarray(weights, dtype=np.float64)
+    if (weights_array < 0).any() or weights_array.sum() <= 0:
+        raise ValueError(f"weights must be non-negative and not all 0, got {list(weights)}")
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError(f"strength must be within [0, 1], got {strength}")
+    stacked = np.stack([np.asarray(b, dtype=np.float64).reshape(BOTTLENECK_SIZE) for b in style_bottlenecks])
+    mixed = (weights_array[:, None] * stacked).sum(axis=0) / weights_array.sum()
+    if strength < 1.0:
+        if content_bottleneck is None:
+            raise ValueError("strength below 1 needs the content bottleneck")
+        content = np.asarray(content_bottleneck, dtype=np.float64).reshape(BOTTLENECK_SIZE)
+        mixed = (1.0 - strength) * content + strength * mixed
+    return mixed.astype(np.float32)
+
+
 def default_intra_op_threads(concurrency: int = 1) -> int:
     """Threads per process so that threads x worker processes is about the core count."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -148,6 +195,7 @@ class OnnxEngine:
     """
 
     name = "onnx"
+    supports_bottleneck = True
 
     def __init__(self, model_dir: Path | None = None, intra_op_threads: int = 0) -> None:
         import onnx
@@ -208,9 +256,8 @@ class OnnxEngine:
         """
         if not 0.0 <= strength <= 1.0:
             raise ValueError(f"strength must be within [0, 1], got {strength}")
-        bottleneck = self.style_bottleneck(style)
-        if strength < 1.0:
-            bottleneck = (1.0 - strength) * self.style_bottleneck(content) + strength * bottleneck
+        content_bottleneck = self.style_bottleneck(content) if strength < 1.0 else None
+        bottleneck = mix_bottlenecks([self.style_bottleneck(style)], [1.0], content_bottleneck, strength)
         return self.transfer(content, bottleneck)
 
 
@@ -229,6 +276,7 @@ class TfHubEngine:
     """
 
     name = "tfhub"
+    supports_bottleneck = False
 
     def __init__(self, handle: str, intra_op_threads: int = 0) -> None:
         self.handle = handle

@@ -199,3 +199,23 @@ def encode_jpeg(image: Image.Image, quality: int) -> bytes:
 def make_thumbnail(image: Image.Image, side: int, quality: int) -> bytes:
     """A JPEG whose long side is at most ``side`` px, aspect ratio kept."""
     return encode_jpeg(fit_long_side(image, side), quality)
+
+
+def keep_original_colors(content: np.ndarray, stylized: np.ndarray) -> np.ndarray:
+    """Luminance-only transfer: the stylized image's luminance with the photo's colours.
+
+    Gatys, Bethge, Hertzmann, Shechtman, "Preserving Color in Neural Artistic
+    Style Transfer" (2016, arXiv:1606.05897), section 2.2: take Y from the
+    stylized image and Cb, Cr from the content image (ITU-R BT.601 YCbCr).
+
+    Args:
+        content, stylized: uint8 arrays H x W x 3 of the same size.
+
+    Returns:
+        uint8 array H x W x 3.
+    """
+    if content.shape != stylized.shape:
+        raise ValueError(f"content {content.shape} and stylized {stylized.shape} differ in size")
+    luminance = from_array(stylized).convert("YCbCr").getchannel("Y")
+    _, cb, cr = from_array(content).convert("YCbCr").split()
+    return to_array(Image.merge("YCbCr", (luminance, cb, cr)).convert("RGB"))

@@ -15,6 +15,9 @@ from django.conf import settings
 from .engines import EngineUnavailable, OnnxEngine, StylizationEngine, TfHubEngine, default_intra_op_threads
 
 ENGINE_NAMES = ("onnx", "tfhub")
+#: Engines that expose the style bottleneck, so offer strength and style mixing.
+#: Known without loading the engine (the web process never loads one).
+BOTTLENECK_ENGINES = frozenset({"onnx"})
 
 _lock = threading.Lock()
 _engines: dict[tuple[int, str], StylizationEngine] = {}
@@ -41,4 +44,4 @@ def get_engine(name: str | None = None) -> StylizationEngine:
         return engine
 
 
-__all__ = ["ENGINE_NAMES", "EngineUnavailable", "build_engine", "get_engine"]
+__all__ = ["BOTTLENECK_ENGINES", "ENGINE_NAMES", "EngineUnavailable", "build_engine", "get_engine"]

@@ -7,6 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+import numpy as np
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
@@ -14,6 +15,7 @@ from django.conf import settings
 from PIL import Image
 
 from . import pipeline
+from .engines import UnsupportedControl, mix_bottlenecks
 from .runtime import EngineUnavailable, get_engine
 
 logger = logging.getLogger(__name__)
@@ -35,8 +37,19 @@ class RenderedImage:
     seconds: float
 
 
+def encode_result(output: np.ndarray, started: float) -> RenderedImage:
+    result: Image.Image = pipeline.from_array(output)
+    quality = settings.STYLIZER_JPEG_QUALITY
+    return RenderedImage(
+        jpeg=pipeline.encode_jpeg(result, quality),
+        thumbnail=pipeline.make_thumbnail(result, settings.STYLIZER_THUMBNAIL_SIDE, quality),
+        size=result.size,
+        seconds=time.perf_counter() - started,
+    )
+
+
 def render(content_file, style_file, *, max_side: int, engine_name: str | None = None) -> RenderedImage:
-    """Decode, fit, stylize and encode. Pure of Django's ORM.
+    """Decode, fit, stylize and encode one photo with one style. Pure of Django's ORM.
 
     Args:
         content_file, style_file: binary file objects of the encoded images.
@@ -48,20 +61,16 @@ def render(content_file, style_file, *, max_side: int, engine_name: str | None =
         EngineUnavailable: the engine's model cannot be loaded.
     """
     started = time.perf_counter()
-    content = pipeline.load_image(content_file, settings.STYLIZER_MAX_PIXELS)[0]
-    style = pipeline.load_image(style_file, settings.STYLIZER_MAX_PIXELS)[0]
-    content = pipeline.fit_long_side(content, max_side)
-    # The style goes to the network at 256 px; there is no use decoding more.
-    style = pipeline.fit_long_side(style, 1024)
-    output = get_engine(engine_name).stylize(pipeline.to_array(content), pipeline.to_array(style))
-    result: Image.Image = pipeline.from_array(output)
-    quality = settings.STYLIZER_JPEG_QUALITY
-    return RenderedImage(
-        jpeg=pipeline.encode_jpeg(result, quality),
-        thumbnail=pipeline.make_thumbnail(result, settings.STYLIZER_THUMBNAIL_SIDE, quality),
-        size=result.size,
-        seconds=time.perf_counter() - started,
-    )
+    content = pipeline.fit_long_side(pipeline.load_image(content_file, settings.STYLIZER_MAX_PIXELS)[0], max_side)
+    style = _style_array(style_file)
+    output = get_engine(engine_name).stylize(pipeline.to_array(content), style)
+    return encode_result(output, started)
+
+
+def _style_array(style_file) -> np.ndarray:
+    # The style goes to the network at 256 px; there is no use keeping more.
+    image = pipeline.load_image(style_file, settings.STYLIZER_MAX_PIXELS)[0]
+    return pipeline.to_array(pipeline.fit_long_side(image, 1024))
 
 
 @worker_process_init.connect
@@ -84,6 +93,55 @@ def _read(field) -> bytes:
         return handle.read()
 
 
+def _style_bottleneck(engine, style) -> np.ndarray:
+    """The style's bottleneck, computed once and stored on the row."""
+    if style.bottleneck is None:
+        bottleneck = engine.style_bottleneck(_style_array(io.BytesIO(_read(style.image))))
+        style.bottleneck = [float(x) for x in bottleneck]
+        type(style).objects.filter(pk=style.pk).update(bottleneck=style.bottleneck)
+    return np.asarray(style.bottleneck, dtype=np.float32)
+
+
+def _photo_bottleneck(engine, photo, content: np.ndarray) -> np.ndarray:
+    """The photo's own bottleneck (for strength < 1), computed once and stored on the row."""
+    if photo.bottleneck is None:
+        photo.bottleneck = [float(x) for x in engine.style_bottleneck(content)]
+        type(photo).objects.filter(pk=photo.pk).update(bottleneck=photo.bottleneck)
+    return np.asarray(photo.bottleneck, dtype=np.float32)
+
+
+def run_stylization(stylization) -> tuple[RenderedImage, bytes]:
+    """Render a stylization row's photo with its styles and controls.
+
+    Returns the rendered result and the preview JPEG (the photo re-encoded at
+    the result's size, without metadata). Style and photo bottlenecks are
+    computed once and stored, so a restyle costs only the transfer network.
+
+    Raises:
+        pipeline.ImageRejected, EngineUnavailable, FileNotFoundError, storage errors.
+        UnsupportedControl: the engine cannot offer the requested controls.
+    """
+    started = time.perf_counter()
+    weights = list(stylization.weights.select_related("style"))
+    content_image = pipeline.load_image(io.BytesIO(_read(stylization.photo.image)), settings.STYLIZER_MAX_PIXELS)[0]
+    content_image = pipeline.fit_long_side(content_image, stylization.max_side)
+    content = pipeline.to_array(content_image)
+    engine = get_engine(stylization.engine)
+    if engine.supports_bottleneck:
+        bottlenecks = [_style_bottleneck(engine, weight.style) for weight in weights]
+        photo_bottleneck = _photo_bottleneck(engine, stylization.photo, content) if stylization.strength < 1 else None
+        bottleneck = mix_bottlenecks(bottlenecks, [w.weight for w in weights], photo_bottleneck, stylization.strength)
+        output = engine.transfer(content, bottleneck)
+    else:
+        if len(weights) > 1 or stylization.strength < 1:
+            raise UnsupportedControl(f"The {engine.name} engine cannot mix styles or change the strength.")
+        output = engine.stylize(content, _style_array(io.BytesIO(_read(weights[0].style.image))))
+    if stylization.keep_colors:
+        output = pipeline.keep_original_colors(content, output)
+    preview = pipeline.encode_jpeg(content_image, settings.STYLIZER_JPEG_QUALITY)
+    return encode_result(output, started), preview
+
+
 @shared_task(
     bind=True,
     name="stylizer.stylize_stylization",
@@ -104,23 +162,20 @@ def stylize_stylization(self, stylization_id: str) -> str:
     from gallery.storage import is_transient_storage_error
 
     try:
-        stylization = Stylization.objects.select_related("style").get(pk=stylization_id)
+        stylization = Stylization.objects.select_related("photo").get(pk=stylization_id)
     except Stylization.DoesNotExist:
         logger.info("Stylization %s no longer exists; nothing to do.", stylization_id)
         return "missing"
     if stylization.is_finished:
         return stylization.status
-    if stylization.style is None:
+    if not stylization.weights.exists():
         stylization.mark_failed("The style of this stylization was deleted before it could run.")
         return stylization.status
     stylization.mark_running()
     try:
-        content, style = _read(stylization.content_image), _read(stylization.style.image)
-        rendered = render(
-            io.BytesIO(content), io.BytesIO(style), max_side=stylization.max_side, engine_name=stylization.engine
-        )
-        stylization.mark_done(rendered.jpeg, rendered.size, rendered.thumbnail)
-    except pipeline.ImageRejected as exc:
+        rendered, preview = run_stylization(stylization)
+        stylization.mark_done(rendered.jpeg, rendered.size, rendered.thumbnail, preview)
+    except (pipeline.ImageRejected, UnsupportedControl) as exc:
         stylization.mark_failed(str(exc))
     except SoftTimeLimitExceeded:
         stylization.mark_failed("This stylization took too long and was stopped. Try a smaller output size.")

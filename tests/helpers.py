@@ -52,3 +52,41 @@ def wait_for_status(stylization, statuses: set[str], timeout: float = 120.0):
             return stylization
         time.sleep(0.25)
     raise AssertionError(f"{stylization.pk} still {stylization.status} after {timeout} s")
+
+
+def make_stylization(
+    owner,
+    styles,
+    data: bytes,
+    *,
+    name: str = "photo.png",
+    max_side: int = 1024,
+    strength: float = 1.0,
+    keep_colors: bool = False,
+):
+    """A queued stylization of ``data`` (stored as is, unchecked) with ``styles``.
+
+    ``styles`` is one Style or a list of (Style, weight) pairs.
+    """
+    from django.core.files.base import ContentFile
+
+    from gallery.models import Photo, StyleWeight, Stylization
+
+    pairs = styles if isinstance(styles, list) else [(styles, 1.0)]
+    photo = Photo(owner=owner, width=0, height=0)
+    photo.image.save(name, ContentFile(data), save=False)
+    photo.save()
+    stylization = Stylization.objects.create(
+        owner=owner,
+        photo=photo,
+        style=pairs[0][0],
+        max_side=max_side,
+        engine="onnx",
+        strength=strength,
+        keep_colors=keep_colors,
+    )
+    total = sum(weight for _, weight in pairs)
+    StyleWeight.objects.bulk_create(
+        StyleWeight(stylization=stylization, style=style, weight=weight / total) for style, weight in pairs
+    )
+    return stylization

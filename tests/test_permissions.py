@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
 from PIL import Image
 
 from gallery.models import Style, Stylization
 
-from .helpers import PASSWORD, STYLES_DIR, png_bytes
+from .helpers import PASSWORD, STYLES_DIR, make_stylization, png_bytes
 
 
 @pytest.fixture
 def finished(alice, public_style) -> Stylization:
-    stylization = Stylization(owner=alice, style=public_style, max_side=1024, engine="onnx")
-    stylization.content_image.save("photo.png", ContentFile(png_bytes(60, 40)), save=False)
-    stylization.save()
+    stylization = make_stylization(alice, public_style, png_bytes(60, 40))
     stylization.mark_running()
-    stylization.mark_done(png_bytes(60, 40, (1, 2, 3)), (60, 40), png_bytes(30, 20))
+    stylization.mark_done(png_bytes(60, 40, (1, 2, 3)), (60, 40), png_bytes(30, 20), png_bytes(60, 40, (9, 9, 9)))
     return stylization
 
 

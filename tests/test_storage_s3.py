@@ -76,9 +76,10 @@ def test_objects_of_one_stylization_have_explicit_acl_type_and_cache(
 ):
     stylization = run_one_stylization(alice_client, s3_style, django_capture_on_commit_callbacks)
     expected = {
-        stylization.content_image.name: ("private/photos/", "image/png", PRIVATE_GRANTS, "private"),
+        stylization.photo.image.name: ("private/photos/", "image/png", PRIVATE_GRANTS, "private"),
         stylization.result_image.name: ("private/results/", "image/jpeg", PRIVATE_GRANTS, "private"),
         stylization.thumbnail.name: ("private/thumbnails/", "image/jpeg", PRIVATE_GRANTS, "private"),
+        stylization.preview_image.name: ("private/previews/", "image/jpeg", PRIVATE_GRANTS, "private"),
         s3_style.image.name: ("public/styles/", "image/jpeg", PUBLIC_GRANTS, "public"),
         s3_style.thumbnail.name: ("public/thumbnails/", "image/jpeg", PUBLIC_GRANTS, "public"),
     }
@@ -145,10 +146,10 @@ def test_deleting_rows_deletes_their_objects_after_commit(
 ):
     stylization = run_one_stylization(alice_client, s3_style, django_capture_on_commit_callbacks)
     style_keys = {s3_style.image.name, s3_style.thumbnail.name}
-    assert len(s3.keys()) == 5
+    assert len(s3.keys()) == 6
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         stylization.delete()
-    assert len(s3.keys()) == 5, "nothing is deleted before the commit"
+    assert len(s3.keys()) == 6, "nothing is deleted before the commit"
     for callback in callbacks:
         callback()
     assert set(s3.keys()) == style_keys
@@ -199,7 +200,7 @@ def test_upload_when_storage_fails_is_a_form_error_and_saves_nothing(alice_clien
             reverse("gallery:home"), {"photo": upload(CONTENT_DIR / "coffee.png"), "style": s3_style.pk}
         )
     assert response.status_code == 200
-    assert "could not store your photo" in " ".join(response.context["form"].non_field_errors())
+    assert "could not store your file" in " ".join(response.context["form"].non_field_errors())
     assert proxy.injected == 1
     assert Stylization.objects.count() == 0
     assert s3.keys() == sorted([s3_style.image.name, s3_style.thumbnail.name])

@@ -5,20 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.files.base import ContentFile
 from PIL import Image
 
-from gallery.models import Stylization
 from stylizer.tasks import stylize_stylization
 
-from .helpers import CONTENT_DIR, UPLOADS_DIR
-
-
-def make_stylization(owner, style, data: bytes, name: str = "photo.png", max_side: int = 1024) -> Stylization:
-    stylization = Stylization(owner=owner, style=style, max_side=max_side, engine="onnx")
-    stylization.content_image.save(name, ContentFile(data), save=False)
-    stylization.save()
-    return stylization
+from .helpers import CONTENT_DIR, UPLOADS_DIR, make_stylization
 
 
 def test_task_stores_a_result_of_the_fitted_size_and_a_thumbnail(alice, public_style):
@@ -37,7 +28,7 @@ def test_task_stores_a_result_of_the_fitted_size_and_a_thumbnail(alice, public_s
 
 
 def test_damaged_photo_ends_failed_with_a_message_and_is_not_retried(alice, public_style):
-    stylization = make_stylization(alice, public_style, (UPLOADS_DIR / "truncated_jpeg.jpg").read_bytes(), "p.jpg")
+    stylization = make_stylization(alice, public_style, (UPLOADS_DIR / "truncated_jpeg.jpg").read_bytes(), name="p.jpg")
     assert stylize_stylization(str(stylization.pk)) == "failed"
     stylization.refresh_from_db()
     assert stylization.status == "failed"
@@ -47,7 +38,7 @@ def test_damaged_photo_ends_failed_with_a_message_and_is_not_retried(alice, publ
 
 def test_missing_photo_file_ends_failed(alice, public_style):
     stylization = make_stylization(alice, public_style, b"x")
-    stylization.content_image.storage.delete(stylization.content_image.name)
+    stylization.photo.image.storage.delete(stylization.photo.image.name)
     assert stylize_stylization(str(stylization.pk)) == "failed"
     stylization.refresh_from_db()
     assert stylization.error_message == "The photo or style file of this stylization is missing."
@@ -55,7 +46,7 @@ def test_missing_photo_file_ends_failed(alice, public_style):
 
 def test_deleted_style_ends_failed(alice, public_style):
     stylization = make_stylization(alice, public_style, (CONTENT_DIR / "chelsea.png").read_bytes())
-    public_style.delete()
+    public_style.delete()  # its weight row goes with it
     assert stylize_stylization(str(stylization.pk)) == "failed"
     stylization.refresh_from_db()
     assert "style" in stylization.error_message

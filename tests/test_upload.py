@@ -52,11 +52,13 @@ def test_upload_with_a_public_style_stores_the_row_and_queues_the_task(
     assert stylization.owner == alice
     assert stylization.style == public_style
     assert stylization.status == "queued"
-    assert (stylization.content_width, stylization.content_height) == (600, 400)
-    assert re.fullmatch(r"private/photos/[0-9a-f]{32}\.png", stylization.content_image.name)
-    assert stylization.content_image.name.endswith(".png")
-    assert "coffee" not in stylization.content_image.name
-    with Image.open(media_root / stylization.content_image.name) as stored:
+    assert (stylization.photo.width, stylization.photo.height) == (600, 400)
+    assert (stylization.strength, stylization.keep_colors, stylization.max_side) == (1.0, False, 1024)
+    assert [(w.style, w.weight) for w in stylization.weights.all()] == [(public_style, 1.0)]
+    assert re.fullmatch(r"private/photos/[0-9a-f]{32}\.png", stylization.photo.image.name)
+    assert stylization.photo.image.name.endswith(".png")
+    assert "coffee" not in stylization.photo.image.name
+    with Image.open(media_root / stylization.photo.image.name) as stored:
         assert stored.size == (600, 400)
 
 
@@ -65,7 +67,7 @@ def test_two_uploads_with_the_same_name_get_two_files(alice_client, public_style
         alice_client.post(
             reverse("gallery:home"), {"photo": upload(png_bytes(), "IMG_0001.jpg"), "style": public_style.pk}
         )
-    names = {s.content_image.name for s in Stylization.objects.all()}
+    names = {s.photo.image.name for s in Stylization.objects.all()}
     assert len(names) == 2
     assert all(name.endswith(".png") for name in names), "extension comes from the decoded format"
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 from gallery.models import Style, Stylization
 
-from .helpers import CONTENT_DIR, PASSWORD, STYLES_DIR, UPLOADS_DIR, upload, wait_for_status
+from .helpers import CONTENT_DIR, PASSWORD, STYLES_DIR, UPLOADS_DIR, make_stylization, upload, wait_for_status
 
 pytestmark = pytest.mark.worker
 
@@ -52,14 +52,13 @@ def test_sign_up_upload_two_photos_and_both_reach_done(client, two_styles, celer
 
 
 def test_photo_the_worker_cannot_decode_ends_failed(alice, two_styles, celery_worker_process):
-    from django.core.files.base import ContentFile
     from django.db import transaction
 
     from stylizer.tasks import enqueue_stylization
 
     with transaction.atomic():
-        stylization = Stylization(owner=alice, style=two_styles[0], max_side=1024, engine="onnx")
-        stylization.content_image.save("p.jpg", ContentFile((UPLOADS_DIR / "truncated_jpeg.jpg").read_bytes()))
+        data = (UPLOADS_DIR / "truncated_jpeg.jpg").read_bytes()
+        stylization = make_stylization(alice, two_styles[0], data, name="p.jpg")
         transaction.on_commit(lambda: enqueue_stylization(stylization.pk))
     wait_for_status(stylization, {"done", "failed"})
     assert stylization.status == "failed"

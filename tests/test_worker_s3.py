@@ -42,9 +42,10 @@ def test_upload_to_done_with_s3_as_the_only_shared_storage(client, alice, s3, st
     wait_for_status(stylization, {"done", "failed"})
     assert stylization.status == "done", stylization.error_message
     assert set(s3.keys()) == {
-        stylization.content_image.name,
+        stylization.photo.image.name,
         stylization.result_image.name,
         stylization.thumbnail.name,
+        stylization.preview_image.name,
         style.image.name,
         style.thumbnail.name,
     }
@@ -77,4 +78,4 @@ def test_storage_failing_past_the_last_retry_ends_failed_and_keeps_the_upload(
     assert stylization.status == "failed"
     assert stylization.error_message == STORAGE_UNAVAILABLE
     assert proxy.injected == 4, "the first attempt and 3 retries"
-    assert stylization.content_image.name in s3.keys()
+    assert stylization.photo.image.name in s3.keys()

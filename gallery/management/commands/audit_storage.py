@@ -8,12 +8,13 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from gallery.models import Style, Stylization
+from gallery.models import Photo, Style, Stylization
 from gallery.storage import PRIVATE_PREFIX, PUBLIC_PREFIX
 
 FILE_FIELDS = {
+    Photo: ["image"],
     Style: ["image", "thumbnail"],
-    Stylization: ["content_image", "result_image", "thumbnail"],
+    Stylization: ["result_image", "thumbnail", "preview_image"],
 }
 
 
