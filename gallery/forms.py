@@ -84,11 +84,17 @@ class StylizationForm(forms.Form):
         required=False,
         help_text="A painting or any picture whose look you want. It stays private.",
     )
-    weight_1 = forms.IntegerField(required=False, label="Weight of the main style", min_value=1, max_value=100, initial=100)
+    weight_1 = forms.IntegerField(
+        required=False, label="Weight of the main style", min_value=1, max_value=100, initial=100
+    )
     style_2 = StyleChoiceField(queryset=Style.objects.none(), required=False, label="Mix with a second style")
-    weight_2 = forms.IntegerField(required=False, label="Weight of the second style", min_value=1, max_value=100, initial=50)
+    weight_2 = forms.IntegerField(
+        required=False, label="Weight of the second style", min_value=1, max_value=100, initial=50
+    )
     style_3 = StyleChoiceField(queryset=Style.objects.none(), required=False, label="Mix with a third style")
-    weight_3 = forms.IntegerField(required=False, label="Weight of the third style", min_value=1, max_value=100, initial=50)
+    weight_3 = forms.IntegerField(
+        required=False, label="Weight of the third style", min_value=1, max_value=100, initial=50
+    )
     strength = forms.IntegerField(
         label="Style strength (%)",
         required=False,

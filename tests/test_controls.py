@@ -1,0 +1,170 @@
+"""Style controls: strength, style mixing, keep colours, output size; cached bottlenecks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from gallery.forms import StylizationForm
+from gallery.models import Style, Stylization
+from stylizer.engines import mix_bottlenecks
+from stylizer.tasks import stylize_stylization
+
+from .helpers import CONTENT_DIR, STYLES_DIR, make_stylization, png_bytes, upload
+
+
+def rendered(stylization: Stylization) -> np.ndarray:
+    stylization.refresh_from_db()
+    assert stylization.status == "done", stylization.error_message
+    with Image.open(stylization.result_image.open("rb")) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.float64)
+
+
+def run(alice, styles, **controls) -> np.ndarray:
+    stylization = make_stylization(alice, styles, (CONTENT_DIR / "astronaut.png").read_bytes(), **controls)
+    assert stylize_stylization(str(stylization.pk)) == "done"
+    return rendered(stylization)
+
+
+@pytest.fixture
+def scream(db) -> Style:
+    with Image.open(STYLES_DIR / "the_scream.jpg") as image:
+        return Style.objects.create_from_image(image.convert("RGB"), title="The Scream", is_public=True)
+
+
+@pytest.fixture
+def photo() -> np.ndarray:
+    return np.asarray(Image.open(CONTENT_DIR / "astronaut.png").convert("RGB"), dtype=np.float64)
+
+
+def test_mix_bottlenecks_follows_the_paper():
+    first, second, content = np.full(100, 1.0), np.full(100, 3.0), np.full(100, -1.0)
+    np.testing.assert_allclose(mix_bottlenecks([first, second], [1, 1]), np.full(100, 2.0))
+    np.testing.assert_allclose(mix_bottlenecks([first, second], [3, 1]), np.full(100, 1.5))
+    np.testing.assert_allclose(mix_bottlenecks([first], [1], content, strength=0.25), np.full(100, -0.5))
+    with pytest.raises(ValueError, match="content bottleneck"):
+        mix_bottlenecks([first], [1], None, strength=0.5)
+    with pytest.raises(ValueError, match="weights"):
+        mix_bottlenecks([first, second], [0, 0])
+
+
+def test_strength_moves_the_result_from_the_photo_toward_the_style(alice, public_style, photo):
+    distances = []
+    for strength in (0.25, 0.6, 1.0):
+        distances.append(np.abs(run(alice, public_style, strength=strength) - photo).mean())
+    assert distances[0] < distances[1] < distances[2], distances
+
+
+def test_a_two_style_mix_differs_from_each_style_alone(alice, public_style, scream):
+    starry = run(alice, public_style)
+    screamy = run(alice, scream)
+    mixed = run(alice, [(public_style, 1.0), (scream, 1.0)])
+    assert np.abs(mixed - starry).mean() > 3
+    assert np.abs(mixed - screamy).mean() > 3
+    leaning = run(alice, [(public_style, 9.0), (scream, 1.0)])
+    assert np.abs(leaning - starry).mean() < np.abs(mixed - starry).mean()
+
+
+def test_keep_colors_keeps_the_photos_chroma(alice, public_style, photo):
+    def ycbcr(array: np.ndarray) -> np.ndarray:
+        return np.asarray(Image.fromarray(array.astype(np.uint8)).convert("YCbCr"), dtype=np.float64)
+
+    plain = ycbcr(run(alice, public_style))
+    kept = ycbcr(run(alice, public_style, keep_colors=True))
+    original = ycbcr(photo)
+    assert np.abs(kept[..., 1:] - original[..., 1:]).mean() < 3, "chroma comes from the photo"
+    assert np.abs(plain[..., 1:] - original[..., 1:]).mean() > 8
+    assert np.abs(kept[..., 0] - plain[..., 0]).mean() < 3, "luminance comes from the stylized image"
+
+
+def test_output_size_is_the_chosen_long_side(alice, public_style):
+    data = (CONTENT_DIR / "hubble_deep_field.jpg").read_bytes()
+    stylization = make_stylization(alice, public_style, data, max_side=512)
+    stylize_stylization(str(stylization.pk))
+    assert rendered(stylization).shape == (446, 512, 3)
+
+
+def test_style_bottleneck_is_computed_once_and_reused(alice, public_style, scream):
+    first = make_stylization(alice, public_style, (CONTENT_DIR / "chelsea.png").read_bytes())
+    stylize_stylization(str(first.pk))
+    public_style.refresh_from_db()
+    assert len(public_style.bottleneck) == 100
+    # Give the Starry Night row the Scream's bottleneck: a restyle that reuses
+    # the stored bottleneck then renders the Scream, which proves no recomputation.
+    scream_run = make_stylization(alice, scream, (CONTENT_DIR / "chelsea.png").read_bytes())
+    stylize_stylization(str(scream_run.pk))
+    scream.refresh_from_db()
+    Style.objects.filter(pk=public_style.pk).update(bottleneck=scream.bottleneck)
+    again = make_stylization(alice, public_style, (CONTENT_DIR / "chelsea.png").read_bytes())
+    stylize_stylization(str(again.pk))
+    np.testing.assert_allclose(rendered(again), rendered(scream_run), atol=1)
+
+
+def test_restyle_reuses_the_photo_and_its_bottleneck(alice_client, alice, public_style, scream):
+    first = make_stylization(alice, public_style, (CONTENT_DIR / "coffee.png").read_bytes(), strength=0.5)
+    stylize_stylization(str(first.pk))
+    first.photo.refresh_from_db()
+    assert len(first.photo.bottleneck) == 100
+    response = alice_client.post(
+        reverse("gallery:restyle", args=[first.pk]),
+        {"style": scream.pk, "strength": 30, "max_side": 512, "weight_1": 100},
+    )
+    assert response.status_code == 302
+    restyled = Stylization.objects.exclude(pk=first.pk).get()
+    assert restyled.photo_id == first.photo_id
+    assert (restyled.strength, restyled.max_side, restyled.style) == (0.3, 512, scream)
+    assert stylize_stylization(str(restyled.pk)) == "done"
+    restyled.refresh_from_db()
+    assert max(restyled.result_width, restyled.result_height) == 512
+
+
+def test_upload_with_a_mix_and_controls(alice_client, public_style, scream):
+    response = alice_client.post(
+        reverse("gallery:home"),
+        {
+            "photo": upload(png_bytes(300, 200)),
+            "style": public_style.pk,
+            "weight_1": 70,
+            "style_2": scream.pk,
+            "weight_2": 30,
+            "strength": 60,
+            "keep_colors": "on",
+            "max_side": 512,
+        },
+    )
+    assert response.status_code == 302
+    stylization = Stylization.objects.get()
+    assert (stylization.strength, stylization.keep_colors, stylization.max_side) == (0.6, True, 512)
+    weights = {w.style.title: w.weight for w in stylization.weights.select_related("style")}
+    assert weights == pytest.approx({"Starry Night": 0.7, "The Scream": 0.3})
+
+
+def test_the_same_style_twice_is_refused(alice_client, public_style):
+    response = alice_client.post(
+        reverse("gallery:home"),
+        {"photo": upload(png_bytes()), "style": public_style.pk, "style_2": public_style.pk},
+    )
+    assert "Pick different styles" in " ".join(response.context["form"].non_field_errors())
+
+
+def test_output_sizes_are_capped_by_a_setting(alice, settings):
+    settings.STYLIZER_MAX_SIDE_CAP = 1024
+    form = StylizationForm(user=alice)
+    assert [side for side, _ in form.fields["max_side"].choices] == [512, 1024]
+
+
+def test_tfhub_engine_disables_strength_and_mixing_and_says_so(alice_client, alice, public_style, settings):
+    settings.STYLIZER_ENGINE = "tfhub"
+    page = alice_client.get(reverse("gallery:home")).content.decode()
+    assert "Strength and style mixing are not available with the tfhub engine" in page
+    form = StylizationForm(user=alice)
+    assert form.fields["strength"].disabled and form.fields["style_2"].disabled
+    response = alice_client.post(
+        reverse("gallery:home"),
+        {"photo": upload(png_bytes()), "style": public_style.pk, "strength": 10, "style_2": public_style.pk},
+    )
+    assert response.status_code == 302
+    stylization = Stylization.objects.get()
+    assert (stylization.engine, stylization.strength, stylization.weights.count()) == ("tfhub", 1.0, 1)
