@@ -84,15 +84,15 @@ class StylizationForm(forms.Form):
         required=False,
         help_text="A painting or any picture whose look you want. It stays private.",
     )
-    weight_1 = forms.IntegerField(
+    main_weight = forms.IntegerField(
         required=False, label="Weight of the main style", min_value=1, max_value=100, initial=100
     )
-    style_2 = StyleChoiceField(queryset=Style.objects.none(), required=False, label="Mix with a second style")
-    weight_2 = forms.IntegerField(
+    second_style = StyleChoiceField(queryset=Style.objects.none(), required=False, label="Mix with a second style")
+    second_weight = forms.IntegerField(
         required=False, label="Weight of the second style", min_value=1, max_value=100, initial=50
     )
-    style_3 = StyleChoiceField(queryset=Style.objects.none(), required=False, label="Mix with a third style")
-    weight_3 = forms.IntegerField(
+    third_style = StyleChoiceField(queryset=Style.objects.none(), required=False, label="Mix with a third style")
+    third_weight = forms.IntegerField(
         required=False, label="Weight of the third style", min_value=1, max_value=100, initial=50
     )
     strength = forms.IntegerField(
@@ -115,7 +115,7 @@ class StylizationForm(forms.Form):
             del self.fields["photo"]
             del self.fields["style_image"]
         styles = Style.objects.usable_by(user).select_related("owner")
-        for name in ("style", "style_2", "style_3"):
+        for name in ("style", "second_style", "third_style"):
             self.fields[name].queryset = styles
         self.fields["max_side"].choices = output_side_choices()
         sides = [side for side, _ in self.fields["max_side"].choices]
@@ -124,11 +124,20 @@ class StylizationForm(forms.Form):
         self.supports_bottleneck = self.engine in BOTTLENECK_ENGINES
         if not self.supports_bottleneck:
             note = f"Not available with the {self.engine} engine this site runs."
-            for name in ("strength", "style_2", "weight_2", "style_3", "weight_3", "weight_1"):
+            for name in ("strength", "second_style", "second_weight", "third_style", "third_weight", "main_weight"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = note
 
-    CONTROL_FIELDS = ("strength", "weight_1", "style_2", "weight_2", "style_3", "weight_3", "keep_colors", "max_side")
+    CONTROL_FIELDS = (
+        "strength",
+        "main_weight",
+        "second_style",
+        "second_weight",
+        "third_style",
+        "third_weight",
+        "keep_colors",
+        "max_side",
+    )
 
     def control_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.CONTROL_FIELDS]
@@ -136,11 +145,11 @@ class StylizationForm(forms.Form):
     @property
     def controls_changed(self) -> bool:
         """Whether the controls differ from their defaults (the form opens them)."""
-        return any(str(self[name].value()) != str(self.fields[name].initial) for name in ("strength", "style_2"))
+        return any(str(self[name].value()) != str(self.fields[name].initial) for name in ("strength", "second_style"))
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        for name in ("weight_1", "weight_2", "weight_3", "strength", "max_side"):
+        for name in ("main_weight", "second_weight", "third_weight", "strength", "max_side"):
             if cleaned.get(name) in (None, ""):
                 cleaned[name] = self.fields[name].initial  # a control left out keeps its default
         if self.errors:
@@ -150,7 +159,7 @@ class StylizationForm(forms.Form):
             raise forms.ValidationError("Pick a style from the gallery or upload your own style image, not both.")
         if not cleaned.get("style") and not has_image:
             raise forms.ValidationError("Pick a style or upload your own style image.")
-        chosen = [cleaned.get(name) for name in ("style", "style_2", "style_3") if cleaned.get(name)]
+        chosen = [cleaned.get(name) for name in ("style", "second_style", "third_style") if cleaned.get(name)]
         if len({style.pk for style in chosen}) != len(chosen):
             raise forms.ValidationError("Pick different styles to mix.")
         return cleaned
@@ -158,10 +167,10 @@ class StylizationForm(forms.Form):
     def mix(self, main_style: Style) -> list[tuple[Style, float]]:
         """(style, weight) pairs from the cleaned data; ``main_style`` replaces ``style``."""
         data = self.cleaned_data
-        pairs = [(main_style, float(data["weight_1"]))]
-        for number in (2, 3):
-            if data.get(f"style_{number}"):
-                pairs.append((data[f"style_{number}"], float(data[f"weight_{number}"])))
+        pairs = [(main_style, float(data["main_weight"]))]
+        for rank in ("second", "third"):
+            if data.get(f"{rank}_style"):
+                pairs.append((data[f"{rank}_style"], float(data[f"{rank}_weight"])))
         return pairs
 
 

@@ -149,9 +149,9 @@ def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     source = _get_own_stylization(request, pk)
     weights = list(source.weights.select_related("style"))
     initial = {"strength": source.strength_percent, "keep_colors": source.keep_colors, "max_side": source.max_side}
-    for number, weight in enumerate(weights, start=1):
-        initial["style" if number == 1 else f"style_{number}"] = weight.style_id
-        initial[f"weight_{number}"] = max(1, round(weight.weight * 100))
+    for rank, weight in zip(("main", "second", "third"), weights, strict=False):
+        initial["style" if rank == "main" else f"{rank}_style"] = weight.style_id
+        initial[f"{rank}_weight"] = max(1, round(weight.weight * 100))
     form = StylizationForm(request.POST or None, user=request.user, with_photo=False, initial=initial)
     if request.method == "POST" and form.is_valid():
         stylization = _submit(request, form, photo=source.photo)

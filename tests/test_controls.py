@@ -109,7 +109,7 @@ def test_restyle_reuses_the_photo_and_its_bottleneck(alice_client, alice, public
     assert len(first.photo.bottleneck) == 100
     response = alice_client.post(
         reverse("gallery:restyle", args=[first.pk]),
-        {"style": scream.pk, "strength": 30, "max_side": 512, "weight_1": 100},
+        {"style": scream.pk, "strength": 30, "max_side": 512, "main_weight": 100},
     )
     assert response.status_code == 302
     restyled = Stylization.objects.exclude(pk=first.pk).get()
@@ -126,9 +126,9 @@ def test_upload_with_a_mix_and_controls(alice_client, public_style, scream):
         {
             "photo": upload(png_bytes(300, 200)),
             "style": public_style.pk,
-            "weight_1": 70,
-            "style_2": scream.pk,
-            "weight_2": 30,
+            "main_weight": 70,
+            "second_style": scream.pk,
+            "second_weight": 30,
             "strength": 60,
             "keep_colors": "on",
             "max_side": 512,
@@ -144,7 +144,7 @@ def test_upload_with_a_mix_and_controls(alice_client, public_style, scream):
 def test_the_same_style_twice_is_refused(alice_client, public_style):
     response = alice_client.post(
         reverse("gallery:home"),
-        {"photo": upload(png_bytes()), "style": public_style.pk, "style_2": public_style.pk},
+        {"photo": upload(png_bytes()), "style": public_style.pk, "second_style": public_style.pk},
     )
     assert "Pick different styles" in " ".join(response.context["form"].non_field_errors())
 
@@ -160,11 +160,22 @@ def test_tfhub_engine_disables_strength_and_mixing_and_says_so(alice_client, ali
     page = alice_client.get(reverse("gallery:home")).content.decode()
     assert "Strength and style mixing are not available with the tfhub engine" in page
     form = StylizationForm(user=alice)
-    assert form.fields["strength"].disabled and form.fields["style_2"].disabled
+    assert form.fields["strength"].disabled and form.fields["second_style"].disabled
     response = alice_client.post(
         reverse("gallery:home"),
-        {"photo": upload(png_bytes()), "style": public_style.pk, "strength": 10, "style_2": public_style.pk},
+        {"photo": upload(png_bytes()), "style": public_style.pk, "strength": 10, "second_style": public_style.pk},
     )
     assert response.status_code == 302
     stylization = Stylization.objects.get()
     assert (stylization.engine, stylization.strength, stylization.weights.count()) == ("tfhub", 1.0, 1)
+
+
+def test_form_pages_have_unique_element_ids(alice_client, public_style, scream, alice):
+    import collections
+    import re
+
+    first = make_stylization(alice, public_style, png_bytes())
+    for url in (reverse("gallery:home"), reverse("gallery:restyle", args=[first.pk])):
+        ids = re.findall(r'\bid="([^"]+)"', alice_client.get(url).content.decode())
+        duplicates = [name for name, count in collections.Counter(ids).items() if count > 1]
+        assert ids and not duplicates, f"{url}: {duplicates}"
