@@ -51,10 +51,11 @@ def test_stylize_reports_bad_input_as_a_command_error(tmp_path):
 
 
 def test_load_styles_adds_every_image_once_with_the_manifests_titles(db, capsys):
-    call_command("load_styles", str(STYLES_DIR))
+    call_command("load_styles", str(STYLES_DIR), "--licence", "Public domain")
     assert Style.objects.filter(owner=None, is_public=True).count() == 10
     starry = Style.objects.get(title="The Starry Night")
     assert (starry.width, starry.height) == (1024, 640)
+    assert (starry.artist, starry.licence) == ("Vincent van Gogh, 1889", "Public domain")
     assert Style.objects.filter(title="Composition VII").exists()
     assert "10 styles added, 0 already present, 0 not usable images" in capsys.readouterr().out
     call_command("load_styles", str(STYLES_DIR))

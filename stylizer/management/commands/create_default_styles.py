@@ -21,6 +21,12 @@ class Command(BaseCommand):
         for title, generator in GENERATORS.items():
             if Style.objects.filter(owner=None, title=title).exists():
                 continue
-            Style.objects.create_from_image(generator(size), title=title, is_public=True)
+            Style.objects.create_from_image(
+                generator(size),
+                title=title,
+                is_public=True,
+                artist="PicStylist (procedural texture)",
+                licence="Made by PicStylist; free to use.",
+            )
             created += 1
         self.stdout.write(f"{created} default styles created, {len(GENERATORS) - created} already present")
