@@ -185,3 +185,12 @@ class StyleUploadForm(forms.ModelForm):
     class Meta:
         model = Style
         fields = ["title", "artist", "licence"]
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label="What is wrong with it?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For example: it is not yours to share, or it is offensive.",
+    )

@@ -106,6 +106,7 @@ class StyleManager(models.Manager.from_queryset(StyleQuerySet)):
             style.image.save("style.jpg", ContentFile(encode_jpeg(image, quality)), save=False)
             thumbnail = make_thumbnail(image, settings.STYLIZER_THUMBNAIL_SIDE, quality)
             style.thumbnail.save("thumbnail.jpg", ContentFile(thumbnail), save=False)
+            style.stored_bytes = style.image.size + style.thumbnail.size
             style.save(force_insert=True)
         except BaseException:
             _delete_files_on_error(style.image, style.thumbnail)
@@ -134,13 +135,15 @@ class Style(models.Model):
     )
     is_public = models.BooleanField(default=False, help_text="Shown in the public style gallery.")
     is_submitted = models.BooleanField(default=False, help_text="The owner asked for it to be public.")
+    is_featured = models.BooleanField(default=False, help_text="Listed first in the style gallery.")
+    stored_bytes = models.PositiveBigIntegerField(default=0, help_text="Bytes of its stored files.")
     bottleneck = models.JSONField(null=True, blank=True, editable=False)
     created = models.DateTimeField(default=timezone.now)
 
     objects = StyleManager()
 
     class Meta:
-        ordering = ["title", "created"]
+        ordering = ["-is_featured", "title", "created"]
 
     def __str__(self) -> str:
         return self.title
@@ -174,6 +177,7 @@ class Photo(models.Model):
     width = models.PositiveIntegerField(help_text="px, upright")
     height = models.PositiveIntegerField(help_text="px, upright")
     bottleneck = models.JSONField(null=True, blank=True, editable=False, help_text="The photo's own style bottleneck.")
+    stored_bytes = models.PositiveBigIntegerField(default=0, help_text="Bytes of the stored photo.")
     created = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -233,10 +237,11 @@ class Stylization(models.Model):
     preview_image = models.FileField(
         upload_to=preview_upload_to, blank=True, help_text="The photo re-encoded at the result's size, no metadata."
     )
+    stored_bytes = models.PositiveBigIntegerField(default=0, help_text="Bytes of its result, thumbnail and preview.")
     error_message = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
     started = models.DateTimeField(null=True, blank=True)
-    finished = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True, db_index=True)
 
     objects = StylizationQuerySet.as_manager()
 
@@ -279,10 +284,12 @@ class Stylization(models.Model):
             self.thumbnail.save("thumbnail.jpg", ContentFile(thumbnail), save=False)
             self.preview_image.save("preview.jpg", ContentFile(preview), save=False)
             self.result_width, self.result_height = size
+            self.stored_bytes = len(result) + len(thumbnail) + len(preview)
             self.status = self.Status.DONE
             self.finished = timezone.now()
             self.save(
                 update_fields=[
+                    "stored_bytes",
                     "result_image",
                     "result_width",
                     "result_height",
@@ -315,6 +322,16 @@ class Stylization(models.Model):
             for field in self.stored_files():
                 move_file(field, public=public)
             self.save(update_fields=["is_public", "result_image", "thumbnail", "preview_image"])
+
+    def requeue(self) -> None:
+        """Queue a failed or stuck stylization again; the task is sent after the commit."""
+        from stylizer.tasks import enqueue_stylization
+
+        self.status = self.Status.QUEUED
+        self.error_message = ""
+        self.started = self.finished = None
+        self.save(update_fields=["status", "error_message", "started", "finished"])
+        transaction.on_commit(lambda: enqueue_stylization(self.pk), robust=True)
 
     def like(self, user) -> bool:
         """Record ``user``'s like once; returns False if they had already liked it."""
@@ -388,6 +405,7 @@ def submit_stylization(
             if photo is None:
                 new_photo = photo = Photo(owner=owner, width=photo_info.width, height=photo_info.height)
                 photo.image.save(f"photo.{photo_info.extension}", photo_upload, save=False)
+                photo.stored_bytes = photo.image.size
                 photo.save(force_insert=True)
             stylization = Stylization.objects.create(
                 owner=owner,
@@ -407,3 +425,41 @@ def submit_stylization(
             _delete_files_on_error(new_photo.image)
         raise
     return stylization
+
+
+class Report(models.Model):
+    """A signed-in user's report of a public stylization or style, for staff to moderate."""
+
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
+    stylization = models.ForeignKey(
+        Stylization, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    style = models.ForeignKey(Style, null=True, blank=True, on_delete=models.CASCADE, related_name="reports")
+    reason = models.TextField(max_length=1000)
+    created = models.DateTimeField(default=timezone.now)
+    resolved = models.DateTimeField(null=True, blank=True, db_index=True)
+    resolution = models.CharField(
+        max_length=20, blank=True, choices=[("hidden", "Item hidden"), ("dismissed", "Dismissed")]
+    )
+
+    class Meta:
+        ordering = ["resolved", "-created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stylization__isnull=False, style__isnull=True)
+                | Q(stylization__isnull=True, style__isnull=False),
+                name="report_one_item",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Report by {self.reporter} on {self.item}"
+
+    @property
+    def item(self) -> Stylization | Style:
+        return self.stylization or self.style
+
+    def resolve(self, resolution: str) -> None:
+        self.resolved = timezone.now()
+        self.resolution = resolution
+        self.save(update_fields=["resolved", "resolution"])

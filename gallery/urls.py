@@ -16,6 +16,7 @@ urlpatterns = [
     path("s/<uuid:pk>/delete/", views.delete, name="delete"),
     path("s/<uuid:pk>/like/", views.like, name="like"),
     path("s/<uuid:pk>/<slug:kind>/", views.stylization_file, name="file"),
+    path("report/<slug:kind>/<uuid:pk>/", views.report, name="report"),
     path("styles/", views.style_gallery, name="styles"),
     path("styles/new/", views.style_upload, name="style_upload"),
     path("styles/<uuid:pk>/<slug:kind>/", views.style_file, name="style_file"),

@@ -17,8 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .forms import SignUpForm, StyleUploadForm, StylizationForm
-from .models import Style, StyleWeight, Stylization, submit_stylization
+from .forms import ReportForm, SignUpForm, StyleUploadForm, StylizationForm
+from .models import Report, Style, StyleWeight, Stylization, submit_stylization
 from .storage import SpacesStorage, is_transient_storage_error
 
 logger = logging.getLogger(__name__)
@@ -323,3 +323,21 @@ def style_file(request: HttpRequest, pk: uuid.UUID, kind: str) -> HttpResponse:
         raise Http404("No such file.")
     style = get_object_or_404(Style.objects.visible_to(request.user), pk=pk)
     return _file_response(getattr(style, kind) or style.image)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest, kind: str, pk: uuid.UUID) -> HttpResponse:
+    """Report a public stylization or style to staff, with a reason."""
+    if kind == "stylization":
+        item = get_object_or_404(Stylization.objects.public(), pk=pk)
+    elif kind == "style":
+        item = get_object_or_404(Style.objects.public(), pk=pk)
+    else:
+        raise Http404("No such kind of item.")
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        Report.objects.create(reporter=request.user, reason=form.cleaned_data["reason"], **{kind: item})
+        messages.success(request, "Thank you. Staff will look at your report.")
+        return redirect("gallery:detail", item.pk) if kind == "stylization" else redirect("gallery:styles")
+    return render(request, "gallery/report.html", {"form": form, "item": item, "kind": kind})

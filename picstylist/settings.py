@@ -79,7 +79,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "gallery.admin_site.PicStylistAdminConfig",  # django.contrib.admin with the dashboard
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -275,6 +275,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimu
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
 # Transient storage errors (timeouts, 5xx, throttling) are retried by the task
 # this many times, waiting STYLIZER_STORAGE_RETRY_DELAY x 2^attempt seconds.
+# A job queued or running longer than this (seconds) counts as stuck; staff may re-queue it.
+STYLIZER_STUCK_AFTER = env_int("STYLIZER_STUCK_AFTER", 900, minimum=1)
 STYLIZER_STORAGE_RETRIES = env_int("STYLIZER_STORAGE_RETRIES", 4)
 STYLIZER_STORAGE_RETRY_DELAY = env_float("STYLIZER_STORAGE_RETRY_DELAY", 5.0)
 
