@@ -14,6 +14,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from .models import Photo, Report, Style, Stylization
 
@@ -23,7 +24,7 @@ User = get_user_model()
 def _thumbnail(url: str | None) -> str:
     if not url:
         return "—"
-    return format_html('<img src="{}" alt="" width="64" height="48" style="object-fit:cover" loading="lazy">', url)
+    return format_html('<img src="{}" alt="" width="64" height="48" style="object-fit:cover">', url)
 
 
 @admin.register(Style)
@@ -88,13 +89,10 @@ class StylizationAdmin(admin.ModelAdmin):
         "owner",
         "style",
         "status",
-        "created",
-        "started",
-        "finished",
-        "wait_and_run",
+        "timeline",
         "engine",
         "controls",
-        "error_message",
+        "error",
         "is_public",
     ]
     list_filter = ["status", "engine", ("created", admin.DateFieldListFilter), "is_public"]
@@ -120,11 +118,20 @@ class StylizationAdmin(admin.ModelAdmin):
     def short_id(self, stylization: Stylization) -> str:
         return str(stylization.pk)[:8]
 
-    @admin.display(description="Wait / run (s)")
-    def wait_and_run(self, stylization: Stylization) -> str:
-        wait = (stylization.started - stylization.created).total_seconds() if stylization.started else None
-        run = stylization.seconds_processing
-        return f"{wait:.1f} / {run:.1f}" if wait is not None and run is not None else "—"
+    @admin.display(description="Queued → started → finished", ordering="created")
+    def timeline(self, stylization: Stylization) -> str:
+        queued = timezone.localtime(stylization.created).strftime("%Y-%m-%d %H:%M:%S")
+        if not stylization.started:
+            return f"{queued} → waiting"
+        wait = (stylization.started - stylization.created).total_seconds()
+        if not stylization.finished:
+            return f"{queued} → +{wait:.1f} s → running"
+        run = (stylization.finished - stylization.started).total_seconds()
+        return f"{queued} → +{wait:.1f} s → +{run:.1f} s"
+
+    @admin.display(description="Error message")
+    def error(self, stylization: Stylization) -> str:
+        return Truncator(stylization.error_message).chars(70)
 
     @admin.display(description="Controls")
     def controls(self, stylization: Stylization) -> str:
