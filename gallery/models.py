@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -238,6 +239,8 @@ class Stylization(models.Model):
         upload_to=preview_upload_to, blank=True, help_text="The photo re-encoded at the result's size, no metadata."
     )
     stored_bytes = models.PositiveBigIntegerField(default=0, help_text="Bytes of its result, thumbnail and preview.")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker started it.")
+    dispatched = models.DateTimeField(null=True, blank=True, help_text="When its task last reached the broker.")
     error_message = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
     started = models.DateTimeField(null=True, blank=True)
@@ -273,6 +276,28 @@ class Stylization(models.Model):
         self.started = timezone.now()
         self.error_message = ""
         self.save(update_fields=["status", "started", "error_message"])
+
+    def claim(self) -> bool:
+        """Atomically take this job for one worker: queued, or running past its lease.
+
+        A second delivery of the same job (redelivery, a sweep) finds it taken
+        and leaves it alone, so one job writes one result. A job whose worker
+        died is running past its lease (the task's hard time limit plus a
+        minute) and can be taken again. Returns whether this caller took it.
+        """
+        now = timezone.now()
+        lease = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+        taken = (
+            Stylization.objects.filter(pk=self.pk)
+            .filter(Q(status=self.Status.QUEUED) | Q(status=self.Status.RUNNING, started__lt=now - lease))
+            .update(status=self.Status.RUNNING, started=now, error_message="", attempts=F("attempts") + 1)
+        )
+        self.refresh_from_db()
+        return bool(taken)
+
+    def release_for_retry(self) -> None:
+        """Put a job back in the queue for a retry that should not count as an attempt."""
+        Stylization.objects.filter(pk=self.pk).update(status=self.Status.QUEUED, attempts=F("attempts") - 1)
 
     def mark_done(self, result: bytes, size: tuple[int, int], thumbnail: bytes, preview: bytes) -> None:
         """Store the result JPEG (``size`` = width, height in px), its thumbnail and the photo preview.

@@ -75,7 +75,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off (e.g. www.example.com)")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -85,6 +87,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "gallery",
     "stylizer",
 ]
@@ -98,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "picstylist.urls"
@@ -270,6 +274,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Loading the networks in each child after the fork takes a few seconds.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60
 CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stylizations": {"task": "stylizer.sweep_stylizations", "schedule": 60.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(DATA_DIR / "celerybeat-schedule"))
 # Measured: 1024 px transfer takes about 1 s on 2 cores; these leave a wide margin.
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
@@ -277,6 +285,8 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
 # this many times, waiting STYLIZER_STORAGE_RETRY_DELAY x 2^attempt seconds.
 # A job queued or running longer than this (seconds) counts as stuck; staff may re-queue it.
 STYLIZER_STUCK_AFTER = env_int("STYLIZER_STUCK_AFTER", 900, minimum=1)
+# A job whose worker died is tried again up to this many times in all.
+STYLIZER_MAX_ATTEMPTS = env_int("STYLIZER_MAX_ATTEMPTS", 3, minimum=1)
 STYLIZER_STORAGE_RETRIES = env_int("STYLIZER_STORAGE_RETRIES", 4)
 STYLIZER_STORAGE_RETRY_DELAY = env_float("STYLIZER_STORAGE_RETRY_DELAY", 5.0)
 
@@ -296,6 +306,60 @@ STYLIZER_MAX_SIDE_CAP = env_int("STYLIZER_MAX_SIDE_CAP", 2048, minimum=16)
 STYLIZER_MAX_PIXELS = env_int("STYLIZER_MAX_PIXELS", 50_000_000, minimum=1)
 STYLIZER_JPEG_QUALITY = env_int("STYLIZER_JPEG_QUALITY", 90, minimum=1, maximum=95)
 STYLIZER_THUMBNAIL_SIDE = env_int("STYLIZER_THUMBNAIL_SIDE", 320, minimum=16)
+
+# Security. Behind nginx and Cloudflare, TLS ends at nginx, which passes
+# X-Forwarded-Proto on. Cookies, redirects and HSTS follow DEBUG.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probed over plain HTTP inside the network
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+
+def _image_sources() -> list[str]:
+    """Where images may come from: this site, and the bucket's endpoint and CDN (redirects)."""
+    sources = ["'self'", "data:"]
+    options = STORAGES["default"].get("OPTIONS", {})
+    if options.get("endpoint_url"):
+        endpoint = urlsplit(options["endpoint_url"])
+        sources.append(f"{endpoint.scheme}://{endpoint.netloc}")
+        sources.append(f"{endpoint.scheme}://{options['bucket_name']}.{endpoint.netloc}")
+    if options.get("custom_domain"):
+        sources.append(f"https://{options['custom_domain']}")
+    return sources
+
+
+# Content-Security-Policy (django-csp): no inline code, nothing from third parties.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": _image_sources(),
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# Errors go to Sentry when SENTRY_DSN is set (see picstylist/sentry.py).
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from picstylist.sentry import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        release=env_str("SENTRY_RELEASE", "") or None,
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+    )
 
 LOGGING = {
     "version": 1,

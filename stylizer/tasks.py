@@ -6,12 +6,14 @@ import io
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
 from django.conf import settings
+from django.utils import timezone
 from PIL import Image
 
 from . import pipeline
@@ -23,6 +25,10 @@ logger = logging.getLogger(__name__)
 STORAGE_UNAVAILABLE = (
     "Our file storage could not be reached, so this stylization did not run. "
     "Your photo is safe; please try again later."
+)
+TOO_MANY_ATTEMPTS = (
+    "This photo stopped our stylizer several times, so we gave up on it. "
+    "Try another photo, or save this one again in another format."
 )
 INTERNAL_ERROR = "Something went wrong on our side while stylizing this photo. Please try again later."
 
@@ -83,8 +89,15 @@ def _load_engine_in_child(**_: object) -> None:
 
 
 def enqueue_stylization(stylization_id) -> None:
-    """Send the task for one stylization (called from ``transaction.on_commit``)."""
+    """Send the task for one stylization (called from ``transaction.on_commit``) and note when.
+
+    If the broker cannot be reached this raises; the row stays ``queued``
+    with no dispatch time, and the periodic sweep sends it later.
+    """
+    from gallery.models import Stylization
+
     stylize_stylization.delay(str(stylization_id))
+    Stylization.objects.filter(pk=stylization_id).update(dispatched=timezone.now())
 
 
 def _read(field) -> bytes:
@@ -166,12 +179,15 @@ def stylize_stylization(self, stylization_id: str) -> str:
     except Stylization.DoesNotExist:
         logger.info("Stylization %s no longer exists; nothing to do.", stylization_id)
         return "missing"
-    if stylization.is_finished:
+    if not stylization.claim():
+        logger.info("Stylization %s is %s; this delivery leaves it alone.", stylization_id, stylization.status)
+        return stylization.status
+    if stylization.attempts > settings.STYLIZER_MAX_ATTEMPTS:
+        stylization.mark_failed(TOO_MANY_ATTEMPTS)
         return stylization.status
     if not stylization.weights.exists():
         stylization.mark_failed("The style of this stylization was deleted before it could run.")
         return stylization.status
-    stylization.mark_running()
     try:
         rendered, preview = run_stylization(stylization)
         stylization.mark_done(rendered.jpeg, rendered.size, rendered.thumbnail, preview)
@@ -193,6 +209,7 @@ def stylize_stylization(self, stylization_id: str) -> str:
                 logger.warning(
                     "Storage error on stylization %s (%s); retry %d in %.1f s", stylization_id, exc, attempt + 1, delay
                 )
+                stylization.release_for_retry()
                 raise self.retry(exc=exc, countdown=delay) from exc
             logger.exception("Storage still failing for stylization %s after %d retries", stylization_id, attempt)
             stylization.mark_failed(STORAGE_UNAVAILABLE)
@@ -202,3 +219,48 @@ def stylize_stylization(self, stylization_id: str) -> str:
         raise
     logger.info("Stylization %s %s", stylization_id, stylization.status)
     return stylization.status
+
+
+@shared_task(name="stylizer.sweep_stylizations")
+def sweep_stylizations() -> dict[str, int]:
+    """Periodic (Celery beat): no job stays stuck.
+
+    - queued rows never dispatched (the broker was down at upload) or
+      dispatched longer than ``STYLIZER_STUCK_AFTER`` seconds ago are sent again;
+    - running rows past their lease (the worker died) are queued again, or
+      end ``failed`` once they used ``STYLIZER_MAX_ATTEMPTS`` attempts.
+
+    Duplicate deliveries are harmless: :meth:`Stylization.claim` lets one run.
+    Returns counts: ``{"dispatched", "requeued", "failed"}``.
+    """
+    from django.db.models import Q
+
+    from gallery.models import Stylization
+
+    now = timezone.now()
+    stuck_after = timedelta(seconds=settings.STYLIZER_STUCK_AFTER)
+    lease = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    counts = {"dispatched": 0, "requeued": 0, "failed": 0}
+    dead = Stylization.objects.filter(status=Stylization.Status.RUNNING, started__lt=now - lease)
+    for stylization in dead:
+        if stylization.attempts >= settings.STYLIZER_MAX_ATTEMPTS:
+            stylization.mark_failed(TOO_MANY_ATTEMPTS)
+            counts["failed"] += 1
+        else:
+            Stylization.objects.filter(pk=stylization.pk, status=Stylization.Status.RUNNING).update(
+                status=Stylization.Status.QUEUED, dispatched=None
+            )
+            counts["requeued"] += 1
+    waiting = Stylization.objects.filter(status=Stylization.Status.QUEUED).filter(
+        Q(dispatched__isnull=True, created__lt=now - timedelta(seconds=30)) | Q(dispatched__lt=now - stuck_after)
+    )
+    for pk in waiting.values_list("pk", flat=True):
+        try:
+            enqueue_stylization(pk)
+        except Exception:  # noqa: BLE001 - broker still down: the next sweep tries again
+            logger.warning("Broker unreachable; stylization %s stays queued", pk)
+            break
+        counts["dispatched"] += 1
+    if any(counts.values()):
+        logger.info("Sweep: %s", counts)
+    return counts
