@@ -26,7 +26,7 @@ def init_sentry(
         environment=environment,
         release=release,
         traces_sample_rate=traces_sample_rate,
-        send_default_pii=False,
+        # send_default_pii stays at its default, off (setting it at all is deprecated in 2.x).
         integrations=[DjangoIntegration(), CeleryIntegration(monitor_beat_tasks=True)],
         transport=transport,
     )
