@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from stylizer.pipeline import encode_jpeg, fit_long_side, make_thumbnail
+from stylizer.pipeline import encode_jpeg, encode_original, fit_long_side, make_thumbnail
 
 from .storage import PRIVATE_PREFIX, PUBLIC_PREFIX
 
@@ -400,7 +400,7 @@ def submit_stylization(
     owner,
     styles: list[tuple[Style, float]],
     photo: Photo | None = None,
-    photo_upload=None,
+    photo_image=None,
     photo_info=None,
     strength: float = 1.0,
     keep_colors: bool = False,
@@ -409,9 +409,11 @@ def submit_stylization(
 ) -> Stylization:
     """Store a stylization (and its uploaded photo, if new) and queue it.
 
-    Either ``photo`` (a restyle of a stored photo) or ``photo_upload`` (an
-    uploaded file checked by :class:`gallery.forms.ImageUploadField`) with
-    ``photo_info`` (its :class:`stylizer.pipeline.ImageInfo`). ``styles`` are
+    Either ``photo`` (a restyle of a stored photo) or ``photo_image`` (the
+    decoded upright RGB image of an upload checked by
+    :class:`gallery.forms.ImageUploadField`) with ``photo_info`` (its
+    :class:`stylizer.pipeline.ImageInfo`); the upload is stored re-encoded
+    from its pixels (:func:`stylizer.pipeline.encode_original`). ``styles`` are
     1-3 (style, weight) pairs; weights are normalised to sum to 1. Rows and
     files are written in one transaction; if it fails, the files written are
     deleted. The task is sent after the commit; if the broker cannot be
@@ -429,7 +431,8 @@ def submit_stylization(
         with transaction.atomic():
             if photo is None:
                 new_photo = photo = Photo(owner=owner, width=photo_info.width, height=photo_info.height)
-                photo.image.save(f"photo.{photo_info.extension}", photo_upload, save=False)
+                data, extension = encode_original(photo_image, photo_info.format)
+                photo.image.save(f"photo.{extension}", ContentFile(data), save=False)
                 photo.stored_bytes = photo.image.size
                 photo.save(force_insert=True)
             stylization = Stylization.objects.create(

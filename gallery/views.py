@@ -92,6 +92,16 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
+def _tell_about_animations(request: HttpRequest, form) -> None:
+    for name in ("photo", "style_image", "image"):
+        upload = form.cleaned_data.get(name)
+        if upload is not None and upload.image_info.frames > 1:
+            what = "photo" if name == "photo" else "style image"
+            messages.info(
+                request, f"Your {what} is animated ({upload.image_info.frames} frames); we used its first frame."
+            )
+
+
 def _submit(request: HttpRequest, form: StylizationForm, **photo) -> Stylization | None:
     """Store and queue the stylization the valid ``form`` describes; None if storage is down.
 
@@ -135,9 +145,10 @@ def home(request: HttpRequest) -> HttpResponse:
     form = StylizationForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         photo = form.cleaned_data["photo"]
-        stylization = _submit(request, form, photo_upload=photo, photo_info=photo.image_info)
+        stylization = _submit(request, form, photo_image=photo.image, photo_info=photo.image_info)
         if stylization:
             messages.success(request, "Your photo is queued for stylization.")
+            _tell_about_animations(request, form)
             return redirect("gallery:detail", stylization.pk)
     return render(request, "gallery/upload.html", {"form": form})
 
@@ -220,6 +231,7 @@ def style_upload(request: HttpRequest) -> HttpResponse:
         else:
             note = " It appears publicly once staff approve it." if style.is_submitted else ""
             messages.success(request, f"Your style “{style.title}” is ready to use.{note}")
+            _tell_about_animations(request, form)
             return redirect(f"{reverse('gallery:home')}?style={style.pk}")
     return render(request, "gallery/style_upload.html", {"form": form})
 

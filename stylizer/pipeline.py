@@ -189,6 +189,29 @@ def from_array(array: np.ndarray) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(array, dtype=np.uint8), "RGB")
 
 
+#: Formats whose pixels are kept losslessly when an upload is re-encoded.
+LOSSLESS_FORMATS = frozenset({"PNG", "BMP", "TIFF", "GIF"})
+
+
+def encode_original(image: Image.Image, source_format: str) -> tuple[bytes, str]:
+    """Re-encode an uploaded image from its pixels, for storage.
+
+    Nothing of the uploaded file but its pixels is kept: no metadata (EXIF,
+    GPS, ICC, comments), no second frame, no payload hidden after the image.
+    Lossless sources become PNG; lossy ones JPEG at quality 95 without chroma
+    subsampling, so little is lost.
+
+    Returns:
+        (encoded bytes, extension: "png" or "jpg").
+    """
+    buffer = io.BytesIO()
+    if source_format in LOSSLESS_FORMATS:
+        image.save(buffer, "PNG", compress_level=1)
+        return buffer.getvalue(), "png"
+    image.save(buffer, "JPEG", quality=95, subsampling=0)
+    return buffer.getvalue(), "jpg"
+
+
 def encode_jpeg(image: Image.Image, quality: int) -> bytes:
     """Encode as baseline-progressive JPEG with no metadata. ``quality`` is 1-95."""
     buffer = io.BytesIO()
