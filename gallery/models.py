@@ -241,6 +241,7 @@ class Stylization(models.Model):
     stored_bytes = models.PositiveBigIntegerField(default=0, help_text="Bytes of its result, thumbnail and preview.")
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker started it.")
     dispatched = models.DateTimeField(null=True, blank=True, help_text="When its task last reached the broker.")
+    task_id = models.CharField(max_length=64, blank=True, help_text="The Celery task that last took it.")
     error_message = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
     started = models.DateTimeField(null=True, blank=True)
@@ -277,20 +278,29 @@ class Stylization(models.Model):
         self.error_message = ""
         self.save(update_fields=["status", "started", "error_message"])
 
-    def claim(self) -> bool:
-        """Atomically take this job for one worker: queued, or running past its lease.
+    def claim(self, task_id: str = "") -> bool:
+        """Atomically take this job for one task execution.
 
-        A second delivery of the same job (redelivery, a sweep) finds it taken
-        and leaves it alone, so one job writes one result. A job whose worker
-        died is running past its lease (the task's hard time limit plus a
-        minute) and can be taken again. Returns whether this caller took it.
+        Taken when it is queued; or running under the same ``task_id`` (the
+        message is delivered again only because the worker running it died:
+        late acknowledgement, reject on worker lost); or running past its
+        lease (the task's hard time limit plus a minute). Any other delivery
+        (a duplicate from a sweep) finds it taken and leaves it alone, so one
+        job writes one result. Returns whether this caller took it.
         """
         now = timezone.now()
         lease = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+        running = Q(status=self.Status.RUNNING) & (Q(started__lt=now - lease) | (Q(task_id=task_id) & ~Q(task_id="")))
         taken = (
             Stylization.objects.filter(pk=self.pk)
-            .filter(Q(status=self.Status.QUEUED) | Q(status=self.Status.RUNNING, started__lt=now - lease))
-            .update(status=self.Status.RUNNING, started=now, error_message="", attempts=F("attempts") + 1)
+            .filter(Q(status=self.Status.QUEUED) | running)
+            .update(
+                status=self.Status.RUNNING,
+                started=now,
+                error_message="",
+                attempts=F("attempts") + 1,
+                task_id=task_id,
+            )
         )
         self.refresh_from_db()
         return bool(taken)

@@ -161,6 +161,10 @@ def run_stylization(stylization) -> tuple[RenderedImage, bytes]:
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=None,  # counted against settings.STYLIZER_STORAGE_RETRIES below
+    # On the task itself, so every pool applies them (the worker-wide
+    # defaults are not honoured by every pool and broker combination).
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
 )
 def stylize_stylization(self, stylization_id: str) -> str:
     """Run the stylization ``stylization_id`` and store its result.
@@ -179,7 +183,7 @@ def stylize_stylization(self, stylization_id: str) -> str:
     except Stylization.DoesNotExist:
         logger.info("Stylization %s no longer exists; nothing to do.", stylization_id)
         return "missing"
-    if not stylization.claim():
+    if not stylization.claim(self.request.id or ""):
         logger.info("Stylization %s is %s; this delivery leaves it alone.", stylization_id, stylization.status)
         return stylization.status
     if stylization.attempts > settings.STYLIZER_MAX_ATTEMPTS:
@@ -257,8 +261,8 @@ def sweep_stylizations() -> dict[str, int]:
     for pk in waiting.values_list("pk", flat=True):
         try:
             enqueue_stylization(pk)
-        except Exception:  # noqa: BLE001 - broker still down: the next sweep tries again
-            logger.warning("Broker unreachable; stylization %s stays queued", pk)
+        except Exception as exc:  # noqa: BLE001 - broker still down: the next sweep tries again
+            logger.warning("Broker unreachable (%s); stylization %s stays queued", exc, pk)
             break
         counts["dispatched"] += 1
     if any(counts.values()):

@@ -1,0 +1,85 @@
+"""Faults with real processes: a worker child killed mid-stylization, once and every time."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from django.db import transaction
+from PIL import Image
+
+from gallery.models import Stylization
+from stylizer.tasks import TOO_MANY_ATTEMPTS, enqueue_stylization
+
+from .helpers import CONTENT_DIR, make_stylization, wait_for_status
+
+pytestmark = pytest.mark.worker
+
+
+def big_photo() -> bytes:
+    """A 2048 x 2048 photo: the transfer network takes a couple of seconds on it."""
+    buffer = io.BytesIO()
+    Image.open(CONTENT_DIR / "astronaut.png").convert("RGB").resize((2048, 2048)).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def queue_big_job(owner, style) -> Stylization:
+    with transaction.atomic():
+        stylization = make_stylization(owner, style, big_photo(), name="big.jpg", max_side=2048)
+        transaction.on_commit(lambda: enqueue_stylization(stylization.pk))
+    return stylization
+
+
+def worker_children(main_pid: int) -> list[int]:
+    output = subprocess.run(["pgrep", "-P", str(main_pid)], capture_output=True, text=True).stdout
+    return [int(pid) for pid in output.split()]
+
+
+def kill_child_while_running(stylization: Stylization, main_pid: int, attempt: int, timeout: float = 90) -> None:
+    """Wait until the job runs its ``attempt``-th time, then SIGKILL the child running it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        stylization.refresh_from_db()
+        if stylization.status == "running" and stylization.attempts == attempt:
+            time.sleep(0.3)  # inside the network by now
+            for pid in worker_children(main_pid):
+                os.kill(pid, signal.SIGKILL)
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"attempt {attempt} never started: {stylization.status}, {stylization.attempts}")
+
+
+@pytest.fixture
+def worker_pid(celery_worker_process) -> int:
+    output = subprocess.run(["pgrep", "-f", "celery -A picstylist worker"], capture_output=True, text=True).stdout
+    log = celery_worker_process.read_text()
+    pids = [int(pid) for pid in output.split() if worker_children(int(pid))]
+    assert pids, log
+    return pids[-1]
+
+
+def test_a_worker_killed_mid_stylization_gets_the_job_delivered_again(
+    alice, public_style, celery_worker_process, worker_pid
+):
+    stylization = queue_big_job(alice, public_style)
+    kill_child_while_running(stylization, worker_pid, attempt=1)
+    wait_for_status(stylization, {"done", "failed"}, timeout=180)
+    assert stylization.status == "done", stylization.error_message
+    assert stylization.attempts == 2
+    assert "WorkerLostError" in celery_worker_process.read_text()
+
+
+def test_a_job_that_kills_the_worker_every_time_ends_failed(
+    alice, public_style, celery_worker_process, worker_pid, settings
+):
+    stylization = queue_big_job(alice, public_style)
+    for attempt in range(1, settings.STYLIZER_MAX_ATTEMPTS + 1):
+        kill_child_while_running(stylization, worker_pid, attempt=attempt)
+    wait_for_status(stylization, {"done", "failed"}, timeout=180)
+    assert stylization.status == "failed"
+    assert stylization.error_message == TOO_MANY_ATTEMPTS
+    assert not stylization.result_image
