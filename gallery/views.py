@@ -5,20 +5,25 @@ from __future__ import annotations
 import logging
 import mimetypes
 import uuid
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from .forms import ReportForm, SignUpForm, StyleUploadForm, StylizationForm
-from .models import Report, Style, StyleWeight, Stylization, submit_stylization
+from .models import Photo, Report, Style, StyleWeight, Stylization, submit_stylization
 from .storage import SpacesStorage, is_transient_storage_error
 
 logger = logging.getLogger(__name__)
@@ -80,11 +85,14 @@ def _file_response(field, *, download_name: str | None = None) -> HttpResponse:
     return response
 
 
+@ratelimit(key="ip", rate=lambda group, request: settings.SIGNUP_RATE, method="POST", block=False)
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("gallery:home")
     form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if getattr(request, "limited", False):
+        form.add_error(None, "Too many accounts were created from your network recently. Please try again later.")
+    elif request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}! Upload a photo to get started.")
@@ -102,12 +110,41 @@ def _tell_about_animations(request: HttpRequest, form) -> None:
             )
 
 
+def quota_problem(user) -> str | None:
+    """Why ``user`` may not start another stylization now, or None.
+
+    Limits: ``STYLIZER_QUOTA_PER_HOUR`` stylizations in the last hour, and
+    ``STYLIZER_QUOTA_BYTES`` bytes stored (photos, results, styles).
+    """
+    hour_ago = timezone.now() - timedelta(hours=1)
+    recent = Stylization.objects.filter(owner=user, created__gte=hour_ago).count()
+    if recent >= settings.STYLIZER_QUOTA_PER_HOUR:
+        return (
+            f"You made {recent} stylizations in the last hour, the most we allow. "
+            "Please wait a little before the next one."
+        )
+    used = sum(
+        model.objects.filter(owner=user).aggregate(total=Sum("stored_bytes"))["total"] or 0
+        for model in (Photo, Stylization, Style)
+    )
+    if used >= settings.STYLIZER_QUOTA_BYTES:
+        return (
+            f"Your files use {filesizeformat(used)} of your {filesizeformat(settings.STYLIZER_QUOTA_BYTES)}. "
+            "Delete some stylizations to make room."
+        )
+    return None
+
+
 def _submit(request: HttpRequest, form: StylizationForm, **photo) -> Stylization | None:
-    """Store and queue the stylization the valid ``form`` describes; None if storage is down.
+    """Store and queue the stylization the valid ``form`` describes; None if refused or storage is down.
 
     An uploaded style image becomes a private style of the user, in the same
     transaction; if anything fails, its files are deleted again.
     """
+    problem = quota_problem(request.user)
+    if problem:
+        form.add_error(None, problem)
+        return None
     data = form.cleaned_data
     new_style = None
     try:

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    "axes",
     "gallery",
     "stylizer",
 ]
@@ -102,7 +103,24 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+# Behind nginx the client's address is in X-Real-IP (nginx sets it from CF-Connecting-IP).
+RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # login throttling, before the real backend
+    "django.contrib.auth.backends.ModelBackend",
+]
+# django-axes: after AXES_FAILURE_LIMIT failed logins for one username from one
+# address, that pair is locked out for AXES_COOLOFF_TIME hours.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_TIME", 1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_META_PRECEDENCE_ORDER = [RATELIMIT_IP_META_KEY, "REMOTE_ADDR"]
 
 ROOT_URLCONF = "picstylist.urls"
 WSGI_APPLICATION = "picstylist.wsgi.application"
@@ -248,6 +266,23 @@ if SPACES_BUCKET:
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PicStylist <noreply@localhost>")
+
+# A cache shared by every process (rate limits): Redis when the broker is Redis,
+# else files under the data folder.
+_redis = env_str("CACHE_URL", env_str("CELERY_BROKER_URL", ""))
+if _redis.startswith("redis://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+# Abuse limits: sign-ups per address per hour (django-ratelimit), and per-user quotas.
+SIGNUP_RATE = env_str("SIGNUP_RATE", "10/h")
+STYLIZER_QUOTA_PER_HOUR = env_int("STYLIZER_QUOTA_PER_HOUR", 60, minimum=1)
+STYLIZER_QUOTA_BYTES = env_int("STYLIZER_QUOTA_BYTES", 1024 * 1024 * 1024, minimum=1)
 
 # Uploads: the form refuses larger files before decoding them.
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 25 * 1024 * 1024, minimum=1)

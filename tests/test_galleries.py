@@ -9,7 +9,7 @@ from PIL import Image
 
 from gallery.models import Like, Photo, Style, Stylization
 
-from .helpers import PASSWORD, STYLES_DIR, make_stylization, png_bytes, upload
+from .helpers import STYLES_DIR, make_stylization, png_bytes, upload
 
 
 def finish(stylization: Stylization, public: bool = False) -> Stylization:
@@ -124,7 +124,7 @@ def test_every_post_needs_a_csrf_token(alice, public_item):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     for view in ("visibility", "like", "delete", "restyle"):
         assert client.post(url_for(view, public_item.pk)).status_code == 403, view
     for path in (reverse("gallery:home"), reverse("gallery:style_upload"), reverse("logout")):

@@ -8,7 +8,7 @@ from PIL import Image
 
 from gallery.models import Style, Stylization
 
-from .helpers import PASSWORD, STYLES_DIR, make_stylization, png_bytes
+from .helpers import STYLES_DIR, make_stylization, png_bytes
 
 
 @pytest.fixture
@@ -104,6 +104,6 @@ def test_posts_need_a_csrf_token(alice, public_style):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    client.login(username="alice", password=PASSWORD)
+    client.force_login(alice)
     response = client.post(reverse("gallery:home"), {"style": public_style.pk})
     assert response.status_code == 403
