@@ -24,12 +24,17 @@ def percentile(values: list[float], fraction: float) -> float | None:
 
 def queue_length() -> int | None:
     """Messages waiting in the broker's default queue, or None if the broker cannot be asked."""
+    from kombu.exceptions import ChannelError
+
     from picstylist.celery import app
 
     try:
         with app.connection_for_read() as connection:
             name = app.conf.task_default_queue
-            return connection.default_channel.queue_declare(queue=name, passive=True).message_count
+            try:
+                return connection.default_channel.queue_declare(queue=name, passive=True).message_count
+            except ChannelError:
+                return 0  # the queue does not exist yet (Redis drops empty ones): nothing waits
     except Exception:  # noqa: BLE001 - any broker failure means "unknown" on the dashboard
         return None
 
