@@ -267,11 +267,12 @@ if SPACES_BUCKET:
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PicStylist <noreply@localhost>")
 
-# A cache shared by every process (rate limits): Redis when the broker is Redis,
-# else files under the data folder.
-_redis = env_str("CACHE_URL", env_str("CELERY_BROKER_URL", ""))
-if _redis.startswith("redis://"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis}}
+# A cache shared by the web processes (rate limits): Redis at CACHE_URL (use a
+# database of its own, never the broker's: clearing the cache empties it), else
+# files under the data folder.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {
         "default": {
