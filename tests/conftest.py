@@ -57,6 +57,21 @@ def alice_client(client, alice):
 
 
 @pytest.fixture
+def published_tasks():
+    """Ids of the stylizations whose task this process sent to the (real) broker during the test."""
+    from celery.signals import before_task_publish
+
+    sent: list[str] = []
+
+    def record(sender, body, **kwargs):
+        sent.append(body[0][0])
+
+    before_task_publish.connect(record, sender="stylizer.stylize_stylization")
+    yield sent
+    before_task_publish.disconnect(record, sender="stylizer.stylize_stylization")
+
+
+@pytest.fixture
 def public_style(db):
     from gallery.models import Style
 

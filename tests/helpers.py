@@ -90,3 +90,44 @@ def make_stylization(
         StyleWeight(stylization=stylization, style=style, weight=weight / total) for style, weight in pairs
     )
     return stylization
+
+
+def finish_stylization(stylization, public: bool = False):
+    """Mark a stylization done with small stand-in files (no network run), optionally public."""
+    stylization.mark_running()
+    stylization.mark_done(png_bytes(60, 40, (1, 2, 3)), (60, 40), png_bytes(30, 20), png_bytes(60, 40, (9, 9, 9)))
+    if public:
+        stylization.set_public(True)
+    return stylization
+
+
+#: The upload corpus (../shared/testdata/uploads/): accepted files -> upright (width, height) px.
+CORPUS_ACCEPTED = {
+    "hopper_orientation_2.jpg": (128, 128),
+    "hopper_orientation_3.jpg": (128, 128),
+    "hopper_orientation_4.jpg": (128, 128),
+    "hopper_orientation_6.jpg": (128, 128),
+    "hopper_orientation_7.jpg": (128, 128),
+    "pil_sample_cmyk.jpg": (100, 100),
+    "app13-multiple.jpg": (256, 160),
+    "rgb.jpg": (100, 100),
+    "hopper_gray.jpg": (128, 128),
+    "pil123p.png": (162, 150),
+    "transparent.png": (200, 150),
+    "i_trns.png": (64, 64),
+    "hopper_bw_500.png": (500, 500),
+    "chi.gif": (320, 240),
+    "hopper.webp": (128, 128),
+    "hopper_lzw.tif": (128, 128),
+    "hopper.bmp": (128, 128),
+    "zPug_3.heic": (64, 64),
+}
+#: Refused files -> the message shown.
+CORPUS_REFUSED = {
+    "truncated_jpeg.jpg": "This image file is damaged or incomplete and cannot be read.",
+    "decompression_bomb.gif": "This image has too many pixels to process; the limit is 50 megapixels.",
+    "png_bomb_20000x20000_1bit.png": "This image has too many pixels to process; the limit is 50 megapixels.",
+    "anchor_horizontal.svg": "This file is not an image we can read.",
+    "empty_zero_bytes.jpg": "The submitted file is empty.",
+    "hopper_merged.psd": "PSD images are not accepted.",
+}

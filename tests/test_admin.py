@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from celery.signals import before_task_publish
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,15 +16,7 @@ from gallery.dashboard import dashboard_figures, percentile, queue_length
 from gallery.models import Photo, Report, Style, Stylization
 from picstylist.celery import app
 
-from .helpers import STYLES_DIR, make_stylization, png_bytes
-
-
-def finish(stylization: Stylization, public: bool = False) -> Stylization:
-    stylization.mark_running()
-    stylization.mark_done(png_bytes(60, 40, (1, 2, 3)), (60, 40), png_bytes(30, 20), png_bytes(60, 40, (9, 9, 9)))
-    if public:
-        stylization.set_public(True)
-    return stylization
+from .helpers import STYLES_DIR, finish_stylization, make_stylization, png_bytes
 
 
 def act(client, model: str, action: str, objects) -> object:
@@ -34,18 +25,6 @@ def act(client, model: str, action: str, objects) -> object:
     if action == "delete_selected":
         data["post"] = "yes"
     return client.post(url, data)
-
-
-@pytest.fixture
-def sent_tasks():
-    sent = []
-
-    def record(sender, body, **kwargs):
-        sent.append(body[0][0])
-
-    before_task_publish.connect(record, sender="stylizer.stylize_stylization")
-    yield sent
-    before_task_publish.disconnect(record, sender="stylizer.stylize_stylization")
 
 
 @pytest.fixture
@@ -83,7 +62,7 @@ def test_non_staff_cannot_reach_any_admin_page(client, bob, public_style, alice,
 
 
 def test_staff_reach_every_admin_page(admin_client, public_style, alice):
-    stylization = finish(make_stylization(alice, public_style, png_bytes()))
+    stylization = finish_stylization(make_stylization(alice, public_style, png_bytes()))
     for name, args in ADMIN_PAGES:
         assert admin_client.get(reverse(name, args=args)).status_code == 200, name
     page = admin_client.get(reverse("admin:gallery_stylization_change", args=[stylization.pk]))
@@ -126,7 +105,7 @@ def test_style_list_shows_uses_and_can_be_searched(admin_client, alice, public_s
 
 
 def test_requeue_takes_failed_and_stuck_jobs_only(
-    admin_client, alice, public_style, settings, sent_tasks, django_capture_on_commit_callbacks
+    admin_client, alice, public_style, settings, published_tasks, django_capture_on_commit_callbacks
 ):
     settings.STYLIZER_STUCK_AFTER = 600
     failed = make_stylization(alice, public_style, png_bytes())
@@ -134,10 +113,10 @@ def test_requeue_takes_failed_and_stuck_jobs_only(
     stuck = make_stylization(alice, public_style, png_bytes())
     Stylization.objects.filter(pk=stuck.pk).update(created=timezone.now() - timedelta(seconds=601))
     fresh = make_stylization(alice, public_style, png_bytes())
-    done = finish(make_stylization(alice, public_style, png_bytes()))
+    done = finish_stylization(make_stylization(alice, public_style, png_bytes()))
     with django_capture_on_commit_callbacks(execute=True):
         act(admin_client, "stylization", "requeue", [failed, stuck, fresh, done])
-    assert sorted(sent_tasks) == sorted([str(failed.pk), str(stuck.pk)])
+    assert sorted(published_tasks) == sorted([str(failed.pk), str(stuck.pk)])
     failed.refresh_from_db()
     assert (failed.status, failed.error_message, failed.finished) == ("queued", "", None)
     done.refresh_from_db()
@@ -145,7 +124,7 @@ def test_requeue_takes_failed_and_stuck_jobs_only(
 
 
 def test_hide_from_public_and_delete(admin_client, alice, public_style, django_capture_on_commit_callbacks):
-    shown = finish(make_stylization(alice, public_style, png_bytes()), public=True)
+    shown = finish_stylization(make_stylization(alice, public_style, png_bytes()), public=True)
     with django_capture_on_commit_callbacks(execute=True):
         act(admin_client, "stylization", "hide_from_public", [shown])
     shown.refresh_from_db()
@@ -158,7 +137,9 @@ def test_hide_from_public_and_delete(admin_client, alice, public_style, django_c
 
 
 def test_stylization_list_shows_timings_controls_and_filters(admin_client, alice, public_style):
-    done = finish(make_stylization(alice, [(public_style, 1.0)], png_bytes(), strength=0.6, keep_colors=True))
+    done = finish_stylization(
+        make_stylization(alice, [(public_style, 1.0)], png_bytes(), strength=0.6, keep_colors=True)
+    )
     queued = make_stylization(alice, public_style, png_bytes())
     changelist = reverse("admin:gallery_stylization_changelist")
     assert list(admin_client.get(changelist + "?status__exact=queued").context["cl"].result_list) == [queued]
@@ -172,8 +153,8 @@ def test_stylization_list_shows_timings_controls_and_filters(admin_client, alice
 
 
 def test_user_admin_counts_and_storage_and_deactivate(admin_client, alice, bob, public_style):
-    finish(make_stylization(alice, public_style, png_bytes()))
-    finish(make_stylization(alice, public_style, png_bytes()))
+    finish_stylization(make_stylization(alice, public_style, png_bytes()))
+    finish_stylization(make_stylization(alice, public_style, png_bytes()))
     Photo.objects.filter(owner=alice).update(stored_bytes=1000)
     Stylization.objects.filter(owner=alice).update(stored_bytes=500)
     page = admin_client.get(reverse("admin:auth_user_changelist"))
@@ -190,8 +171,8 @@ def test_user_admin_counts_and_storage_and_deactivate(admin_client, alice, bob, 
 def test_reports_queue_hide_and_dismiss(
     client, admin_client, alice, bob, public_style, django_capture_on_commit_callbacks
 ):
-    shown = finish(make_stylization(alice, public_style, png_bytes()), public=True)
-    private = finish(make_stylization(alice, public_style, png_bytes()))
+    shown = finish_stylization(make_stylization(alice, public_style, png_bytes()), public=True)
+    private = finish_stylization(make_stylization(alice, public_style, png_bytes()))
     client.force_login(bob)
     assert client.get(reverse("gallery:report", args=["stylization", private.pk])).status_code == 404
     response = client.post(reverse("gallery:report", args=["stylization", shown.pk]), {"reason": "Not theirs"})
@@ -288,7 +269,7 @@ def test_admin_list_pages_run_a_constant_number_of_queries(admin_client, alice, 
     counts = []
     for size in (2, 8):
         while Stylization.objects.count() < size:
-            stylization = finish(make_stylization(alice, public_style, png_bytes()), public=True)
+            stylization = finish_stylization(make_stylization(alice, public_style, png_bytes()), public=True)
             Report.objects.create(reporter=bob, stylization=stylization, reason="x")
             with Image.open(STYLES_DIR / "udnie.jpg") as image:
                 Style.objects.create_from_image(image.convert("RGB"), title=f"S{size}", owner=bob)

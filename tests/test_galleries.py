@@ -9,26 +9,18 @@ from PIL import Image
 
 from gallery.models import Like, Photo, Style, Stylization
 
-from .helpers import STYLES_DIR, make_stylization, png_bytes, upload
-
-
-def finish(stylization: Stylization, public: bool = False) -> Stylization:
-    stylization.mark_running()
-    stylization.mark_done(png_bytes(60, 40, (1, 2, 3)), (60, 40), png_bytes(30, 20), png_bytes(60, 40, (9, 9, 9)))
-    if public:
-        stylization.set_public(True)
-    return stylization
+from .helpers import STYLES_DIR, finish_stylization, make_stylization, png_bytes, upload
 
 
 @pytest.fixture
 def private_item(alice, public_style) -> Stylization:
-    return finish(make_stylization(alice, public_style, png_bytes(60, 40)))
+    return finish_stylization(make_stylization(alice, public_style, png_bytes(60, 40)))
 
 
 @pytest.fixture
 def public_item(alice, public_style, django_capture_on_commit_callbacks) -> Stylization:
     with django_capture_on_commit_callbacks(execute=True):
-        return finish(make_stylization(alice, public_style, png_bytes(60, 40)), public=True)
+        return finish_stylization(make_stylization(alice, public_style, png_bytes(60, 40)), public=True)
 
 
 @pytest.fixture
@@ -189,8 +181,8 @@ def test_like_counts_once(client, bob, public_item):
 
 
 def test_public_gallery_sorts_by_newest_and_by_likes(client, alice, bob, staff, public_style):
-    items = [finish(make_stylization(alice, public_style, png_bytes()), public=True) for _ in range(3)]
-    finish(make_stylization(alice, public_style, png_bytes()))  # private: never listed
+    items = [finish_stylization(make_stylization(alice, public_style, png_bytes()), public=True) for _ in range(3)]
+    finish_stylization(make_stylization(alice, public_style, png_bytes()))  # private: never listed
     items[0].like(bob)
     items[0].like(staff)
     items[1].like(bob)
@@ -203,7 +195,7 @@ def test_public_gallery_sorts_by_newest_and_by_likes(client, alice, bob, staff, 
 
 
 def test_my_gallery_filters_by_status(alice_client, alice, public_style):
-    done = finish(make_stylization(alice, public_style, png_bytes()))
+    done = finish_stylization(make_stylization(alice, public_style, png_bytes()))
     queued = make_stylization(alice, public_style, png_bytes())
     assert list(alice_client.get(reverse("gallery:mine") + "?status=done").context["page"].object_list) == [done]
     assert list(alice_client.get(reverse("gallery:mine") + "?status=queued").context["page"].object_list) == [queued]
@@ -212,7 +204,7 @@ def test_my_gallery_filters_by_status(alice_client, alice, public_style):
 
 def test_style_gallery_shows_credit_licence_examples_and_use_this_style(client, alice, public_style):
     Style.objects.filter(pk=public_style.pk).update(artist="Vincent van Gogh", licence="Public domain")
-    examples = [finish(make_stylization(alice, public_style, png_bytes()), public=True) for _ in range(4)]
+    examples = [finish_stylization(make_stylization(alice, public_style, png_bytes()), public=True) for _ in range(4)]
     page = client.get(reverse("gallery:styles"))
     entry = page.context["page"].object_list[0]
     assert entry.examples == [examples[3], examples[2], examples[1]]
@@ -265,7 +257,7 @@ def test_gallery_pages_run_a_constant_number_of_queries(
     url = reverse(f"gallery:{url_name}", args=["alice"] if url_name == "user" else []) + query
     for count in (2, 10):
         while Stylization.objects.count() < count:
-            finish(make_stylization(alice, public_style, png_bytes()), public=True)
+            finish_stylization(make_stylization(alice, public_style, png_bytes()), public=True)
         with django_assert_num_queries(expected):
             response = client.get(url)
         assert response.status_code == 200

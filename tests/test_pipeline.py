@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -19,36 +20,13 @@ from stylizer.pipeline import (
     to_rgb,
 )
 
-from .helpers import UPLOADS_DIR
+from .helpers import CORPUS_ACCEPTED, CORPUS_REFUSED, UPLOADS_DIR
 
 MAX_PIXELS = 50_000_000
 
-ACCEPTED = {
-    # file: (upright width, height)
-    "hopper_orientation_2.jpg": (128, 128),
-    "hopper_orientation_6.jpg": (128, 128),
-    "pil_sample_cmyk.jpg": (100, 100),
-    "app13-multiple.jpg": (256, 160),
-    "rgb.jpg": (100, 100),
-    "hopper_gray.jpg": (128, 128),
-    "pil123p.png": (162, 150),
-    "transparent.png": (200, 150),
-    "i_trns.png": (64, 64),
-    "hopper_bw_500.png": (500, 500),
-    "chi.gif": (320, 240),
-    "hopper.webp": (128, 128),
-    "hopper_lzw.tif": (128, 128),
-    "hopper.bmp": (128, 128),
-    "zPug_3.heic": (64, 64),
-}
-REFUSED = {
-    "truncated_jpeg.jpg": "damaged",
-    "decompression_bomb.gif": "limit is 50 megapixels",
-    "png_bomb_20000x20000_1bit.png": "megapixels",
-    "anchor_horizontal.svg": "not an image we can read",
-    "empty_zero_bytes.jpg": "not an image we can read",
-    "hopper_merged.psd": "PSD images are not accepted",
-}
+ACCEPTED = CORPUS_ACCEPTED
+#: the pipeline's own wording (the form adds its own for empty files)
+REFUSED = {**CORPUS_REFUSED, "empty_zero_bytes.jpg": "not an image we can read"}
 
 
 def encoded(image: Image.Image, fmt: str = "PNG", **params) -> bytes:
@@ -68,7 +46,7 @@ def test_accepted_uploads_decode_to_upright_rgb(name, size):
 
 @pytest.mark.parametrize(("name", "message"), sorted(REFUSED.items()))
 def test_refused_uploads_raise_a_readable_message(name, message):
-    with pytest.raises(ImageRejected, match=message):
+    with pytest.raises(ImageRejected, match=re.escape(message) if name != "empty_zero_bytes.jpg" else message):
         decode_image((UPLOADS_DIR / name).read_bytes(), MAX_PIXELS)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from celery.signals import before_task_publish
 from django.utils import timezone
 
 from gallery.models import Stylization
@@ -28,7 +27,7 @@ def test_running_the_same_job_twice_writes_one_result(alice, public_style, media
     assert len(list((media_root / "private" / "results").iterdir())) == 1
 
 
-def test_sweep_dispatches_undispatched_and_requeues_dead_jobs(alice, public_style, settings):
+def test_sweep_dispatches_undispatched_and_requeues_dead_jobs(alice, public_style, settings, published_tasks):
     settings.STYLIZER_MAX_ATTEMPTS = 2
     now = timezone.now()
     never_sent = make_stylization(alice, public_style, b"x")
@@ -40,18 +39,9 @@ def test_sweep_dispatches_undispatched_and_requeues_dead_jobs(alice, public_styl
     Stylization.objects.filter(pk=just_sent.pk).update(created=now - timedelta(minutes=5), dispatched=now)
     Stylization.objects.filter(pk=dead.pk).update(status="running", started=long_ago, attempts=1)
     Stylization.objects.filter(pk=dead_twice.pk).update(status="running", started=long_ago, attempts=2)
-    sent = []
-
-    def record(sender, body, **kwargs):
-        sent.append(body[0][0])
-
-    before_task_publish.connect(record, sender="stylizer.stylize_stylization")
-    try:
-        counts = sweep_stylizations()
-    finally:
-        before_task_publish.disconnect(record, sender="stylizer.stylize_stylization")
+    counts = sweep_stylizations()
     assert counts == {"dispatched": 1, "requeued": 1, "failed": 1}
-    assert sent == [str(never_sent.pk)], "rows created under 30 s ago wait for their own dispatch"
+    assert published_tasks == [str(never_sent.pk)], "rows created under 30 s ago wait for their own dispatch"
     dead.refresh_from_db()
     dead_twice.refresh_from_db()
     assert (dead.status, dead.dispatched) == ("queued", None)

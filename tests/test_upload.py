@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-from celery.signals import before_task_publish
 from django.urls import reverse
 from PIL import Image
 
@@ -30,25 +29,16 @@ def test_upload_page_requires_a_login_and_lists_public_styles(client, alice, pub
 
 
 def test_upload_with_a_public_style_stores_the_row_and_queues_the_task(
-    alice_client, alice, public_style, media_root, django_capture_on_commit_callbacks
+    alice_client, alice, public_style, media_root, django_capture_on_commit_callbacks, published_tasks
 ):
-    sent = []
-
-    def record(sender, body, **kwargs):
-        sent.append(body[0][0])
-
-    before_task_publish.connect(record, sender="stylizer.stylize_stylization")
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = alice_client.post(
-                reverse("gallery:home"), {"photo": upload(CONTENT_DIR / "coffee.png"), "style": public_style.pk}
-            )
-    finally:
-        before_task_publish.disconnect(record, sender="stylizer.stylize_stylization")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(
+            reverse("gallery:home"), {"photo": upload(CONTENT_DIR / "coffee.png"), "style": public_style.pk}
+        )
     stylization = Stylization.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("gallery:detail", args=[stylization.pk])
-    assert sent == [str(stylization.pk)]
+    assert published_tasks == [str(stylization.pk)]
     assert stylization.owner == alice
     assert stylization.style == public_style
     assert stylization.status == "queued"

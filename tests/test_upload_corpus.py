@@ -6,45 +6,15 @@ import io
 from pathlib import Path
 
 import pytest
-from celery.signals import before_task_publish
 from django.urls import reverse
 from PIL import Image
 
 from gallery.models import Photo, Style, Stylization
 from stylizer.tasks import stylize_stylization
 
-from .helpers import UPLOADS_DIR, upload
+from .helpers import CORPUS_ACCEPTED, CORPUS_REFUSED, UPLOADS_DIR, upload
 
-#: file -> upright (width, height) of the accepted ones
-ACCEPTED = {
-    "hopper_orientation_2.jpg": (128, 128),
-    "hopper_orientation_3.jpg": (128, 128),
-    "hopper_orientation_4.jpg": (128, 128),
-    "hopper_orientation_6.jpg": (128, 128),
-    "hopper_orientation_7.jpg": (128, 128),
-    "pil_sample_cmyk.jpg": (100, 100),
-    "app13-multiple.jpg": (256, 160),
-    "rgb.jpg": (100, 100),
-    "hopper_gray.jpg": (128, 128),
-    "pil123p.png": (162, 150),
-    "transparent.png": (200, 150),
-    "i_trns.png": (64, 64),
-    "hopper_bw_500.png": (500, 500),
-    "chi.gif": (320, 240),
-    "hopper.webp": (128, 128),
-    "hopper_lzw.tif": (128, 128),
-    "hopper.bmp": (128, 128),
-    "zPug_3.heic": (64, 64),
-}
-#: file -> the message the form shows
-REFUSED = {
-    "truncated_jpeg.jpg": "This image file is damaged or incomplete and cannot be read.",
-    "decompression_bomb.gif": "This image has too many pixels to process; the limit is 50 megapixels.",
-    "png_bomb_20000x20000_1bit.png": "This image has too many pixels to process; the limit is 50 megapixels.",
-    "anchor_horizontal.svg": "This file is not an image we can read.",
-    "empty_zero_bytes.jpg": "The submitted file is empty.",
-    "hopper_merged.psd": "PSD images are not accepted.",
-}
+ACCEPTED, REFUSED = CORPUS_ACCEPTED, CORPUS_REFUSED
 
 
 def test_the_corpus_is_covered():
@@ -56,21 +26,9 @@ def stored(media_root: Path) -> list[Path]:
     return sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.exists() else []
 
 
-@pytest.fixture
-def published():
-    sent = []
-
-    def record(sender, body, **kwargs):
-        sent.append(body[0][0])
-
-    before_task_publish.connect(record, sender="stylizer.stylize_stylization")
-    yield sent
-    before_task_publish.disconnect(record, sender="stylizer.stylize_stylization")
-
-
 @pytest.mark.parametrize("name", sorted(ACCEPTED))
 def test_accepted_photo_is_stylized_upright_at_its_size(
-    alice_client, public_style, name, django_capture_on_commit_callbacks, published
+    alice_client, public_style, name, django_capture_on_commit_callbacks, published_tasks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_client.post(
@@ -78,7 +36,7 @@ def test_accepted_photo_is_stylized_upright_at_its_size(
         )
     assert response.status_code == 200
     stylization = Stylization.objects.get()
-    assert published == [str(stylization.pk)]
+    assert published_tasks == [str(stylization.pk)]
     assert stylize_stylization(str(stylization.pk)) == "done"
     stylization.refresh_from_db()
     assert (stylization.result_width, stylization.result_height) == ACCEPTED[name]
@@ -92,7 +50,9 @@ def test_accepted_photo_is_stylized_upright_at_its_size(
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
-def test_refused_photo_shows_its_message_and_leaves_nothing(alice_client, public_style, media_root, name, published):
+def test_refused_photo_shows_its_message_and_leaves_nothing(
+    alice_client, public_style, media_root, name, published_tasks
+):
     before = stored(media_root)
     response = alice_client.post(
         reverse("gallery:home"), {"photo": upload(UPLOADS_DIR / name), "style": public_style.pk}
@@ -100,7 +60,7 @@ def test_refused_photo_shows_its_message_and_leaves_nothing(alice_client, public
     assert response.status_code == 200
     assert REFUSED[name] in " ".join(response.context["form"].errors["photo"])
     assert REFUSED[name] in response.content.decode().replace("&#x27;", "'")
-    assert (Stylization.objects.count(), Photo.objects.count(), published) == (0, 0, [])
+    assert (Stylization.objects.count(), Photo.objects.count(), published_tasks) == (0, 0, [])
     assert stored(media_root) == before
 
 
