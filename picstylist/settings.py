@@ -318,9 +318,14 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stylizations": {"task": "stylizer.sweep_stylizations", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(DATA_DIR / "celerybeat-schedule"))
-# Measured: 1024 px transfer takes about 1 s on 2 cores; these leave a wide margin.
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300, minimum=1)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360, minimum=1)
+# Sized from what was measured on a 2-core machine: a whole stylization at the
+# largest output (2048 x 2048 px) took 3.3-4.2 s in the worker (1024 px: about
+# 1 s). The soft limit leaves 15x that for a loaded machine and slow storage;
+# a soft timeout ends the job `failed` with a message, the hard one kills the
+# child. The limits travel in each task message (they are set on the task),
+# so web and workers must share them: they share one env file.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90, minimum=1)
 # Transient storage errors (timeouts, 5xx, throttling) are retried by the task
 # this many times, waiting STYLIZER_STORAGE_RETRY_DELAY x 2^attempt seconds.
 # A job queued or running longer than this (seconds) counts as stuck; staff may re-queue it.

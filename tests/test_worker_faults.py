@@ -83,3 +83,23 @@ def test_a_job_that_kills_the_worker_every_time_ends_failed(
     assert stylization.status == "failed"
     assert stylization.error_message == TOO_MANY_ATTEMPTS
     assert not stylization.result_image
+
+
+@pytest.fixture
+def one_second_soft_limit(worker_env, monkeypatch):
+    """A 1 s soft time limit, in the worker's settings and on the task this process sends."""
+    from stylizer.tasks import stylize_stylization
+
+    worker_env.update({"CELERY_TASK_SOFT_TIME_LIMIT": "1", "CELERY_TASK_TIME_LIMIT": "60"})
+    monkeypatch.setattr(stylize_stylization, "soft_time_limit", 1)
+    monkeypatch.setattr(stylize_stylization, "time_limit", 60)
+
+
+def test_a_soft_time_limit_ends_the_job_failed_with_a_message(
+    transactional_db, alice, public_style, one_second_soft_limit, celery_worker_process
+):
+    stylization = queue_big_job(alice, public_style)
+    wait_for_status(stylization, {"done", "failed"}, timeout=180)
+    assert stylization.status == "failed"
+    assert stylization.error_message == "This stylization took too long and was stopped. Try a smaller output size."
+    assert not stylization.result_image
