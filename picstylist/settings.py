@@ -322,7 +322,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(DAT
 # largest output (2048 x 2048 px) took 3.3-4.2 s in the worker (1024 px: about
 # 1 s). The soft limit leaves 15x that for a loaded machine and slow storage;
 # a soft timeout ends the job `failed` with a message, the hard one kills the
-# child. The limits travel in each task message (they are set on the task),
+# child. The limits travel in each task message (stylizer.tasks.enqueue_stylization),
 # so web and workers must share them: they share one env file.
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90, minimum=1)

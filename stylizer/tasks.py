@@ -96,7 +96,12 @@ def enqueue_stylization(stylization_id) -> None:
     """
     from gallery.models import Stylization
 
-    stylize_stylization.delay(str(stylization_id))
+    stylize_stylization.apply_async(
+        args=[str(stylization_id)],
+        # The limits travel in the message, read from settings when it is sent.
+        soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+        time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    )
     Stylization.objects.filter(pk=stylization_id).update(dispatched=timezone.now())
 
 
@@ -161,10 +166,6 @@ def run_stylization(stylization) -> tuple[RenderedImage, bytes]:
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=None,  # counted against settings.STYLIZER_STORAGE_RETRIES below
-    # On the task itself, so every pool applies them (the worker-wide
-    # defaults are not honoured by every pool and broker combination).
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
 )
 def stylize_stylization(self, stylization_id: str) -> str:
     """Run the stylization ``stylization_id`` and store its result.

@@ -122,16 +122,3 @@ def test_another_users_private_style_cannot_be_picked(alice_client, bob):
     assert response.status_code == 200
     assert "style" in response.context["form"].errors
     assert Stylization.objects.count() == 0
-
-
-def test_upload_when_the_broker_is_down_keeps_the_row_queued(
-    alice_client, public_style, django_capture_on_commit_callbacks, monkeypatch
-):
-    def broker_down(pk):
-        raise ConnectionError("broker unreachable")
-
-    monkeypatch.setattr("stylizer.tasks.stylize_stylization.delay", broker_down)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = alice_client.post(reverse("gallery:home"), {"photo": upload(png_bytes()), "style": public_style.pk})
-    assert response.status_code == 302
-    assert Stylization.objects.get().status == "queued"

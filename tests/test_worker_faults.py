@@ -1,4 +1,4 @@
-"""Faults with real processes: a worker child killed mid-stylization, once and every time."""
+"""Faults with real processes: a worker child killed mid-stylization, a soft time limit, a broker down."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import time
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from PIL import Image
 
 from gallery.models import Stylization
-from stylizer.tasks import TOO_MANY_ATTEMPTS, enqueue_stylization
+from picstylist.celery import app
+from stylizer.tasks import TOO_MANY_ATTEMPTS, enqueue_stylization, sweep_stylizations
 
-from .helpers import CONTENT_DIR, make_stylization, wait_for_status
+from .helpers import CONTENT_DIR, make_stylization, png_bytes, upload, wait_for_status
 
 pytestmark = pytest.mark.worker
 
@@ -86,13 +88,10 @@ def test_a_job_that_kills_the_worker_every_time_ends_failed(
 
 
 @pytest.fixture
-def one_second_soft_limit(worker_env, monkeypatch):
-    """A 1 s soft time limit, in the worker's settings and on the task this process sends."""
-    from stylizer.tasks import stylize_stylization
-
+def one_second_soft_limit(worker_env, settings):
+    """A 1 s soft time limit, for the worker and for the tasks this process sends."""
     worker_env.update({"CELERY_TASK_SOFT_TIME_LIMIT": "1", "CELERY_TASK_TIME_LIMIT": "60"})
-    monkeypatch.setattr(stylize_stylization, "soft_time_limit", 1)
-    monkeypatch.setattr(stylize_stylization, "time_limit", 60)
+    settings.CELERY_TASK_SOFT_TIME_LIMIT, settings.CELERY_TASK_TIME_LIMIT = 1, 60
 
 
 def test_a_soft_time_limit_ends_the_job_failed_with_a_message(
@@ -103,3 +102,44 @@ def test_a_soft_time_limit_ends_the_job_failed_with_a_message(
     assert stylization.status == "failed"
     assert stylization.error_message == "This stylization took too long and was stopped. Try a smaller output size."
     assert not stylization.result_image
+
+
+def use_broker_for_sending(url: str | None) -> None:
+    """Send this process's tasks to ``url`` (None: the configured broker), dropping pooled connections.
+
+    ``broker_write_url`` is set rather than ``broker_url``: Celery reads
+    ``CELERY_BROKER_URL`` from the environment before its own setting.
+    """
+    app._pool = None  # pooled connections stay open for when the URL comes back
+    app.amqp._producer_pool = None
+    app.conf.broker_write_url = url
+
+
+@pytest.fixture
+def broker_down():
+    """This (web) process's broker is unreachable: nothing listens on port 1."""
+    use_broker_for_sending("redis://127.0.0.1:1/0")
+    yield
+    use_broker_for_sending(None)
+
+
+def test_an_upload_while_the_broker_is_down_is_kept_and_dispatched_once_it_is_back(
+    transactional_db, client, alice, public_style, celery_worker_process, broker_down
+):
+    client.force_login(alice)
+    response = client.post(
+        reverse("gallery:home"), {"photo": upload(png_bytes(320, 240)), "style": public_style.pk}, follow=True
+    )
+    assert response.status_code == 200
+    stylization = Stylization.objects.get()
+    assert (stylization.status, stylization.dispatched) == ("queued", None)
+    assert "Queued" in response.content.decode()
+    assert stylization.photo.image.storage.exists(stylization.photo.image.name)
+
+    Stylization.objects.filter(pk=stylization.pk).update(created=stylization.created.replace(year=2000))
+    assert sweep_stylizations()["dispatched"] == 0, "still down: the sweep keeps it queued"
+
+    use_broker_for_sending(None)  # the broker is back
+    assert sweep_stylizations()["dispatched"] == 1
+    wait_for_status(stylization, {"done", "failed"})
+    assert stylization.status == "done", stylization.error_message
