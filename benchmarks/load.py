@@ -136,6 +136,7 @@ def main() -> None:
         "SECRET_KEY": "load-run-" + "x" * 60,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",  # plain HTTP on loopback
         "SIGNUP_RATE": "100000/h",
     }
     python = sys.executable
@@ -170,15 +171,13 @@ def main() -> None:
         drain_started = time.monotonic()
         counts = {}
         while time.monotonic() - drain_started < 900:
-            counts = dict(
-                line.split()
-                for line in subprocess.run(
-                    [python, "manage.py", "shell", "-c",
-                     "from django.db.models import Count; from gallery.models import Stylization as S\n"
-                     "for r in S.objects.values('status').annotate(n=Count('pk')): print(r['status'], r['n'])"],
-                    cwd=REPO, env=env, capture_output=True, text=True, check=True,
-                ).stdout.split("\n") if line.strip()
-            )  # fmt: skip
+            output = subprocess.run(
+                [python, "manage.py", "shell", "-c",
+                 "from django.db.models import Count; from gallery.models import Stylization as S\n"
+                 "for r in S.objects.values('status').annotate(n=Count('pk')): print('COUNT', r['status'], r['n'])"],
+                cwd=REPO, env=env, capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+            counts = {p[1]: p[2] for p in (line.split() for line in output.splitlines()) if p[:1] == ["COUNT"]}
             if not counts.get("queued") and not counts.get("running"):
                 break
             time.sleep(2)
