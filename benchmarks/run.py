@@ -269,7 +269,10 @@ def main() -> None:
         *[f"| {name} | {value} | {target} |" for name, value, target in rows],
         "",
     ]
-    RESULTS.write_text("\n".join(lines))
+    notes = ""
+    if RESULTS.exists() and "\n## Notes" in RESULTS.read_text():
+        notes = "## Notes" + RESULTS.read_text().split("\n## Notes", 1)[1]  # kept across runs
+    RESULTS.write_text("\n".join(lines) + ("\n" + notes if notes else ""))
     print(f"written to {RESULTS}")
 
 
