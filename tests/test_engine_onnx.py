@@ -108,3 +108,34 @@ def test_rejects_arrays_that_are_not_rgb_uint8(engine, starry_night):
         engine.stylize(np.zeros((10, 10), dtype=np.uint8), starry_night)
     with pytest.raises(ValueError, match="uint8 array H x W x 3"):
         engine.stylize(np.zeros((10, 10, 3), dtype=np.float32), starry_night)
+
+
+FOLDED_MEAN_BOUND = 0.06  # on [0, 1] images; measured 0.036-0.049 on these photos
+
+
+@pytest.mark.parametrize(
+    "content_name", ["astronaut.png", "chelsea.png", "coffee.png", "hubble_deep_field.jpg", "rocket.jpg"]
+)
+def test_folded_float_graph_stays_close_to_the_int8_graph(engine, content_name, starry_night):
+    int8 = OnnxEngine(intra_op_threads=2, float_weights=False)
+    content = load_rgb(CONTENT_DIR / content_name)
+    bottleneck = int8.style_bottleneck(starry_night)
+    reference = int8.transfer(content, bottleneck).astype(np.float64) / 255
+    folded = engine.transfer(content, bottleneck).astype(np.float64) / 255
+    difference = np.abs(folded - reference).mean()
+    assert 0.0 < difference < FOLDED_MEAN_BOUND, f"{content_name}: {difference:.4f}"
+
+
+def test_folded_graph_has_no_quantization_pairs_left():
+    import onnx
+
+    from stylizer.engines import fold_quantization
+
+    model = fold_quantization(
+        make_resolution_independent(onnx.load(str(onnx_model_dir() / "arbitrary_transform.onnx")))
+    )
+    operators = [node.op_type for node in model.graph.node]
+    assert operators.count("Clip") == 180
+    assert operators.count("QuantizeLinear") == operators.count("DequantizeLinear") == 28, (
+        "only the non-pair ones remain"
+    )
