@@ -1,0 +1,1 @@
+"""Accounts pages, uploads, galleries and their models."""

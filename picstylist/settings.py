@@ -32,14 +32,18 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {value!r}")
 
 
-def env_int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+def _env_number(name: str, default, parse, kind: str):
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        number = int(value)
+        return parse(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
+        raise ImproperlyConfigured(f"{name} must be {kind}, got {value!r}") from None
+
+
+def env_int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+    number = _env_number(name, default, int, "an integer")
     if number < minimum or (maximum is not None and number > maximum):
         upper = f" and at most {maximum}" if maximum is not None else ""
         raise ImproperlyConfigured(f"{name} must be at least {minimum}{upper}, got {number}")
@@ -47,13 +51,7 @@ def env_int(name: str, default: int, minimum: int = 0, maximum: int | None = Non
 
 
 def env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
+    number = _env_number(name, default, float, "a number")
     if number < 0:
         raise ImproperlyConfigured(f"{name} must not be negative, got {number}")
     return number

@@ -67,10 +67,14 @@ def render(content_file, style_file, *, max_side: int, engine_name: str | None =
         EngineUnavailable: the engine's model cannot be loaded.
     """
     started = time.perf_counter()
-    content = pipeline.fit_long_side(pipeline.load_image(content_file, settings.STYLIZER_MAX_PIXELS)[0], max_side)
-    style = _style_array(style_file)
-    output = get_engine(engine_name).stylize(pipeline.to_array(content), style)
+    content = _content_image(content_file, max_side)
+    output = get_engine(engine_name).stylize(pipeline.to_array(content), _style_array(style_file))
     return encode_result(output, started)
+
+
+def _content_image(content_file, max_side: int) -> Image.Image:
+    """The decoded, upright RGB content image, downscaled to ``max_side`` px on its long side."""
+    return pipeline.fit_long_side(pipeline.load_image(content_file, settings.STYLIZER_MAX_PIXELS)[0], max_side)
 
 
 def _style_array(style_file) -> np.ndarray:
@@ -141,8 +145,7 @@ def run_stylization(stylization) -> tuple[RenderedImage, bytes]:
     """
     started = time.perf_counter()
     weights = list(stylization.weights.select_related("style"))
-    content_image = pipeline.load_image(io.BytesIO(_read(stylization.photo.image)), settings.STYLIZER_MAX_PIXELS)[0]
-    content_image = pipeline.fit_long_side(content_image, stylization.max_side)
+    content_image = _content_image(io.BytesIO(_read(stylization.photo.image)), stylization.max_side)
     content = pipeline.to_array(content_image)
     engine = get_engine(stylization.engine)
     if engine.supports_bottleneck:

@@ -1,0 +1,1 @@
+"""PicStylist test suite (pytest-django)."""

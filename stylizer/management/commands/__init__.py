@@ -1,0 +1,1 @@
+"""stylize, load_styles, create_default_styles, prefetch_model."""
