@@ -105,7 +105,7 @@ def cold(side: int, threads: int) -> dict:
 
 
 RSS_CODE = """
-import sys, random, resource, json
+import sys, random, json
 sys.path.insert(0, {repo!r})
 import numpy as np
 from stylizer.engines import OnnxEngine
@@ -117,7 +117,10 @@ for number in range(50):
     side_a, side_b = rng.randint(256, {top}), rng.randint(256, {top})
     content = np.random.default_rng(number).integers(0, 256, (side_a, side_b, 3), dtype=np.uint8)
     engine.stylize(content, style)
-    peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    # VmHWM: this process's own peak. (ru_maxrss would carry over the RSS of
+    # the benchmark process this one was forked from.)
+    hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    peaks.append(int(hwm.split()[1]) / 1024)
 print(json.dumps(peaks))
 """
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from .forms import ReportForm, SignUpForm, StyleUploadForm, StylizationForm
-from .models import Photo, Report, Style, StyleWeight, Stylization, submit_stylization
+from .models import Photo, Report, Style, StyleWeight, Stylization, queue_estimates, submit_stylization
 from .storage import SpacesStorage, is_transient_storage_error
 
 logger = logging.getLogger(__name__)
@@ -186,8 +186,17 @@ def home(request: HttpRequest) -> HttpResponse:
         if stylization:
             messages.success(request, "Your photo is queued for stylization.")
             _tell_about_animations(request, form)
+            if _wants_json(request):
+                return JsonResponse({"redirect": reverse("gallery:detail", args=[stylization.pk])}, status=201)
             return redirect("gallery:detail", stylization.pk)
-    return render(request, "gallery/upload.html", {"form": form})
+    if request.method == "POST" and _wants_json(request):
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+    return render(request, "gallery/upload.html", {"form": form, "max_upload_bytes": settings.MAX_UPLOAD_BYTES})
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    """The upload page's script sends the form itself (for its progress bar) and asks for JSON."""
+    return request.headers.get("Accept", "").startswith("application/json")
 
 
 @login_required
@@ -200,6 +209,8 @@ def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     for rank, weight in zip(("main", "second", "third"), weights, strict=False):
         initial["style" if rank == "main" else f"{rank}_style"] = weight.style_id
         initial[f"{rank}_weight"] = max(1, round(weight.weight * 100))
+    if request.GET.get("style"):
+        initial["style"] = request.GET["style"]  # picked in the style gallery; the form checks it
     form = StylizationForm(request.POST or None, user=request.user, with_photo=False, initial=initial)
     if request.method == "POST" and form.is_valid():
         stylization = _submit(request, form, photo=source.photo)
@@ -241,9 +252,15 @@ def style_gallery(request: HttpRequest) -> HttpResponse:
     recent = Stylization.objects.public().order_by("-created")[:RESULTS_PER_STYLE]
     styles = Style.objects.public().prefetch_related(Prefetch("stylizations", queryset=recent, to_attr="examples"))
     mine = Style.objects.filter(owner=request.user, is_public=False) if request.user.is_authenticated else None
-    return render(
-        request, "gallery/style_gallery.html", {"page": _page(request, styles, STYLE_PAGE_SIZE), "mine": mine}
-    )
+    restyling = None  # ?restyle=<id of one's own stylization>: "use this style" restyles that photo
+    try:
+        restyle_pk = uuid.UUID(request.GET.get("restyle", ""))
+    except ValueError:
+        pass
+    else:
+        restyling = Stylization.objects.owned_by(request.user).filter(pk=restyle_pk).first()
+    context = {"page": _page(request, styles, STYLE_PAGE_SIZE), "mine": mine, "restyling": restyling}
+    return render(request, "gallery/style_gallery.html", context)
 
 
 @login_required
@@ -321,8 +338,12 @@ def like(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 def status(request: HttpRequest) -> JsonResponse:
     """Status of the ``?id=`` stylizations the user owns, for live updates.
 
-    Answers ``{"stylizations": {id: {"status", "status_label", "error", "result", "thumbnail", "seconds"}}}``;
-    ids of others, or malformed ones, are left out.
+    Answers ``{"stylizations": {id: {"status", "status_label", "error",
+    "result", "preview", "thumbnail", "seconds", "position", "eta_seconds"}}}``:
+    file URLs once done, the worker's time in s, and for a queued or running
+    row its place in the queue and the estimated seconds until done
+    (:func:`gallery.models.queue_estimates`). Ids of others, or malformed
+    ones, are left out.
     """
     ids = []
     for value in request.GET.getlist("id")[:100]:
@@ -330,16 +351,24 @@ def status(request: HttpRequest) -> JsonResponse:
             ids.append(uuid.UUID(value))
         except ValueError:
             continue
+    rows = list(Stylization.objects.owned_by(request.user).filter(pk__in=ids))
+    estimates = queue_estimates(rows)
     payload = {}
-    for row in Stylization.objects.owned_by(request.user).filter(pk__in=ids):
+    for row in rows:
         done = row.status == Stylization.Status.DONE
+
+        def url(kind: str, row: Stylization = row, done: bool = done) -> str | None:
+            return reverse("gallery:file", args=[row.pk, kind]) if done else None
+
         payload[str(row.pk)] = {
             "status": row.status,
             "status_label": row.get_status_display(),
             "error": row.error_message,
-            "result": reverse("gallery:file", args=[row.pk, "result"]) if done else None,
-            "thumbnail": reverse("gallery:file", args=[row.pk, "thumbnail"]) if done else None,
+            "result": url("result"),
+            "preview": url("preview") if row.preview_image else None,
+            "thumbnail": url("thumbnail"),
             "seconds": row.seconds_processing,
+            **estimates[row.pk],
         }
     return JsonResponse({"stylizations": payload}, headers={"Cache-Control": "no-store"})
 

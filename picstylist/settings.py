@@ -312,6 +312,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 1, minimum=1)
+# Stylizations that run at once over all worker machines: the queue's
+# estimated wait shares the jobs ahead among them.
+STYLIZER_QUEUE_WORKERS = env_int("STYLIZER_QUEUE_WORKERS", CELERY_WORKER_CONCURRENCY, minimum=1)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Loading the networks in each child after the fork takes a few seconds.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60
@@ -372,8 +375,8 @@ X_FRAME_OPTIONS = "DENY"
 
 
 def _image_sources() -> list[str]:
-    """Where images may come from: this site, and the bucket's endpoint and CDN (redirects)."""
-    sources = ["'self'", "data:"]
+    """Where images may come from: this site, the upload page's local preview (blob:), the bucket and CDN."""
+    sources = ["'self'", "data:", "blob:"]
     options = STORAGES["default"].get("OPTIONS", {})
     if options.get("endpoint_url"):
         endpoint = urlsplit(options["endpoint_url"])

@@ -1,11 +1,13 @@
 // Live status: polls the status endpoint for every queued or running
-// stylization on the page and updates it in place, without a reload.
+// stylization on the page and updates it in place, without a reload: the
+// place in the queue and the estimated wait, then the result as soon as it
+// is ready.
 (function () {
   "use strict";
   var container = document.querySelector("[data-status-url]");
   if (!container) return;
   var url = container.getAttribute("data-status-url");
-  var POLL_MS = 2000;
+  var POLL_MS = 1000;
 
   function pending() {
     return Array.prototype.filter.call(
@@ -14,22 +16,53 @@
     );
   }
 
-  function setImage(el, role, src, alt) {
-    var slot = el.querySelector('[data-role="' + role + '"]');
+  function role(el, name) { return el.querySelector('[data-role="' + name + '"]'); }
+
+  function ordinal(n) {
+    var tens = n % 100, ones = n % 10;
+    if (tens >= 11 && tens <= 13) return n + "th";
+    return n + (ones === 1 ? "st" : ones === 2 ? "nd" : ones === 3 ? "rd" : "th");
+  }
+
+  function duration(seconds) {
+    if (seconds < 1.5) return "a second";
+    if (seconds < 90) return Math.round(seconds) + " s";
+    return Math.round(seconds / 60) + " min";
+  }
+
+  function queueText(info) {
+    if (info.status === "queued" && info.position) {
+      return (info.position === 1 ? "next in line" : ordinal(info.position) + " in line") +
+        ", ready in about " + duration(info.eta_seconds);
+    }
+    if (info.status === "running") {
+      return info.eta_seconds > 0 ? "painting, about " + duration(info.eta_seconds) + " left" : "painting, almost there";
+    }
+    return "";
+  }
+
+  function setImage(el, name, src, alt) {
+    var slot = role(el, name);
     if (!slot || !src) return;
     if (slot.tagName === "IMG") { slot.src = src; return; }
     var img = document.createElement("img");
     img.src = src;
     img.alt = alt;
-    img.setAttribute("data-role", role);
+    img.setAttribute("data-role", name);
     slot.replaceWith(img);
+  }
+
+  function show(el, name, visible) {
+    el.querySelectorAll('[data-role="' + name + '"]').forEach(function (node) { node.hidden = !visible; });
   }
 
   function update(el, info) {
     el.setAttribute("data-status", info.status);
-    var status = el.querySelector('[data-role="status"]');
+    var status = role(el, "status");
     if (status) { status.textContent = info.status_label; status.className = "status status-" + info.status; }
-    var error = el.querySelector('[data-role="error"]');
+    var queue = role(el, "queue");
+    if (queue) queue.textContent = queueText(info);
+    var error = role(el, "error");
     if (info.error) {
       if (!error) { error = document.createElement("span"); error.className = "error-text"; error.setAttribute("data-role", "error"); el.appendChild(error); }
       error.textContent = info.error;
@@ -38,12 +71,17 @@
     if (info.status === "done") {
       setImage(el, "thumbnail", info.thumbnail, "Your stylized photo");
       setImage(el, "result", info.result, "Your stylized photo");
-      var download = el.querySelector('[data-role="download"]');
-      if (download) download.hidden = false;
+      setImage(el, "before", info.preview, "The photo before stylization");
+      var seconds = role(el, "seconds");
+      if (seconds && info.seconds) seconds.textContent = "in " + info.seconds.toFixed(1) + " s";
+      show(el, "compare", true);
+      show(el, "waiting", false);
+      show(el, "download", true);
+      show(el, "done-only", true);
     }
     if (info.status === "failed") {
-      var result = el.querySelector('[data-role="result"]');
-      if (result && result.tagName !== "IMG") result.textContent = "No result";
+      var waiting = role(el, "waiting-text") || role(el, "thumbnail");
+      if (waiting && waiting.tagName !== "IMG") waiting.textContent = "No result";
     }
   }
 
@@ -63,5 +101,5 @@
       .then(function () { if (pending().length) setTimeout(poll, POLL_MS); });
   }
 
-  setTimeout(poll, POLL_MS);
+  poll();
 })();

@@ -1,0 +1,328 @@
+"""The site in a real browser: Debian's headless Chromium driven by Playwright.
+
+A live server (pytest-django's, on the test database) and a real Celery
+worker process. Each step writes a screenshot to the folder printed at the
+start of the test (``var/test/screenshots/<test>/``), at desktop (1280 px)
+and phone (375 px) width.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from PIL import Image
+
+from .helpers import CONTENT_DIR, PASSWORD, STYLES_DIR
+
+CHROMIUM = os.environ.get("PICSTYLIST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+DONE_TIMEOUT_MS = 120_000
+
+pytestmark = [pytest.mark.worker, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}: `apt-get install chromium chromium-driver` "
+            "(bin/test does it where apt-get is available)."
+        )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of
+    # the test itself are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def styles(transactional_db):
+    from gallery.models import Style
+
+    made = {}
+    for title, name in (("Starry Night", "starry_night.jpg"), ("The Great Wave", "great_wave_off_kanagawa.jpg")):
+        with Image.open(STYLES_DIR / name) as image:
+            made[title] = Style.objects.create_from_image(image.convert("RGB"), title=title, is_public=True)
+    return made
+
+
+class Journey:
+    """One browser page on the live server, with numbered screenshots and a record of every request."""
+
+    def __init__(self, page, base: str, folder: Path) -> None:
+        self.page, self.base, self.folder, self.step = page, base, folder, 0
+        self.requests: list[str] = []
+        self.console_errors: list[str] = []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base + path)
+
+    def shot(self, name: str) -> Path:
+        self.step += 1
+        path = self.folder / f"{self.step:02d}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def sign_up(self, username: str) -> None:
+        self.go("/accounts/signup/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password1", PASSWORD)
+        self.page.fill("#id_password2", PASSWORD)
+        self.page.click("button:has-text('Create my account')")
+        self.page.wait_for_url(self.base + "/")
+        assert self.page.locator(".messages").inner_text().startswith(f"Welcome, {username}!")
+
+    def no_horizontal_scroll(self) -> None:
+        """Nothing is wider than the window, and no image sticks out of its box."""
+        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{self.page.url} is {overflow} px wider than the window"
+        sticking_out = self.page.evaluate(
+            """() => Array.from(document.querySelectorAll("main img")).filter((img) => {
+                const box = img.getBoundingClientRect(), parent = img.parentElement.getBoundingClientRect();
+                return box.width > 0 && box.right > parent.right + 1;
+            }).map((img) => img.outerHTML.slice(0, 80))"""
+        )
+        assert not sticking_out, f"images wider than their box on {self.page.url}: {sticking_out}"
+
+    def wait_for_done(self) -> None:
+        status = self.page.locator('[data-role="status"]')
+        status.filter(has_text=re.compile("Done|Failed")).wait_for(timeout=DONE_TIMEOUT_MS)
+        assert status.inner_text() == "Done", self.page.locator('[data-role="error"]').inner_text()
+
+    def only_own_origin(self) -> None:
+        """Nothing came from elsewhere (no CDN), and no script error or Content-Security-Policy violation."""
+        foreign = [url for url in self.requests if not url.startswith((self.base, "data:", "blob:"))]
+        assert not foreign, f"requests outside the site: {foreign}"
+        # The one error expected: the 400 answer to the broken photo sent on purpose.
+        unexpected = [text for text in self.console_errors if "400 (Bad Request)" not in text]
+        assert not unexpected, f"errors in the browser console: {unexpected}"
+
+
+def _journey(browser, live_server, request, viewport: dict, **context_options) -> Journey:
+    folder = Path(django_settings.DATA_DIR) / "screenshots" / request.node.name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(f"\n[screenshots] {folder}")
+    context = browser.new_context(viewport=viewport, **context_options)
+    request.addfinalizer(context.close)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    return Journey(page, live_server.url, folder)
+
+
+def _drop_file(page, path: Path, mime: str) -> None:
+    """Drop ``path`` on the upload page's drop zone, as dragging it from the desktop does."""
+    page.evaluate(
+        """([data, name, type]) => {
+            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, { type }));
+            const zone = document.querySelector('[data-role="dropzone"]');
+            for (const kind of ["dragenter", "dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(kind, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+            }
+        }""",
+        [base64.b64encode(path.read_bytes()).decode(), path.name, mime],
+    )
+
+
+def _slider_position(page) -> str:
+    return page.evaluate(
+        "getComputedStyle(document.querySelector('[data-role=compare]')).getPropertyValue('--position').trim()"
+    )
+
+
+def test_desktop_sign_up_upload_watch_compare_publish_restyle(
+    browser, live_server, styles, celery_worker_process, request, tmp_path
+):
+    from gallery.models import Stylization
+
+    journey = _journey(browser, live_server, request, DESKTOP)
+    page = journey.page
+    journey.sign_up("carol")
+    journey.shot("upload-page")
+
+    # Inline errors before sending: not an image, and over the size limit.
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a photo")
+    page.set_input_files("#id_photo", str(notes))
+    photo_errors = page.locator('[data-errors-for="photo"]')
+    assert "“notes.txt” is not an image we can read" in photo_errors.inner_text()
+    huge = tmp_path / "huge.jpg"
+    huge.write_bytes(b"\xff\xd8" + bytes(django_settings.MAX_UPLOAD_BYTES + 5 * 1024 * 1024))
+    page.set_input_files("#id_photo", str(huge))
+    assert "This file is 30.0 MB; the limit is 25.0 MB." in photo_errors.inner_text()
+    journey.shot("upload-error-too-big")
+    # ... and after sending: named .jpg, so only the server can tell it is not one.
+    fake = tmp_path / "holiday.jpg"
+    fake.write_bytes(b"GIF89a but broken")
+    page.set_input_files("#id_photo", str(fake))
+    assert photo_errors.is_hidden()
+    page.click("label.style-choice:has-text('Starry Night')")
+    page.click("button:has-text('Stylize')")
+    photo_errors.filter(has_text="not an image we can read").wait_for()
+    assert page.url == journey.base + "/"
+    assert Stylization.objects.count() == 0
+    journey.shot("upload-error-from-server")
+
+    # Drag and drop a photo: an immediate preview at the photo's own size.
+    photo = CONTENT_DIR / "astronaut.png"
+    _drop_file(page, photo, "image/png")
+    preview = page.locator('[data-role="preview"]')
+    preview.wait_for()
+    assert page.evaluate("document.querySelector('[data-role=preview]').naturalWidth") == 512
+    assert photo_errors.is_hidden()
+    assert "astronaut.png" in page.locator('[data-role="file-info"]').inner_text()
+    page.click("label.style-choice:has-text('Starry Night')")
+    assert page.is_checked(f"input[name=style][value='{styles['Starry Night'].pk}']")
+    journey.shot("upload-preview-style-chosen")
+
+    # Send it on a slow link so the progress bar shows.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 120 * 1024},
+    )
+    page.click("button:has-text('Stylize')")
+    progress = page.locator('[data-role="progress-box"]')
+    progress.wait_for()
+    page.wait_for_function("() => document.querySelector('[data-role=progress]').value > 0")
+    journey.shot("upload-progress")
+    page.wait_for_url(re.compile(r"/s/[0-9a-f-]{36}/$"), timeout=60_000)
+    cdp.send("Network.disable")
+    first = Stylization.objects.get()
+    assert page.url == f"{journey.base}/s/{first.pk}/"
+    journey.shot("status-live")
+
+    # Live status: done without a reload; the comparison slider appears.
+    page.evaluate("window.__sameDocument = true")
+    journey.wait_for_done()
+    assert page.evaluate("window.__sameDocument") is True, "the page reloaded"
+    compare = page.locator('[data-role="compare"]')
+    assert compare.is_visible()
+    assert page.locator('[data-role="waiting"]').is_hidden()
+    assert page.evaluate("document.querySelector('img[data-role=result]').naturalWidth") == 512
+    assert page.evaluate("document.querySelector('img[data-role=before]').naturalWidth") == 512
+    assert re.fullmatch(r"in \d+\.\d s", page.locator('[data-role="seconds"]').inner_text())
+    journey.shot("detail-done")
+
+    # The slider: dragging with the mouse, then the keyboard.
+    assert _slider_position(page) == "50%"
+    box = compare.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2)
+    assert 15 <= int(page.input_value('[data-role="compare-range"]')) <= 25
+    journey.shot("detail-slider-mouse")
+    page.focus('[data-role="compare-range"]')
+    page.keyboard.press("End")
+    assert _slider_position(page) == "100%"
+    for _ in range(10):
+        page.keyboard.press("ArrowLeft")
+    assert _slider_position(page) == "90%"
+    clip = page.evaluate("getComputedStyle(document.querySelector('[data-role=before-clip]')).clipPath")
+    assert clip == "inset(0px 10% 0px 0px)"
+    journey.shot("detail-slider-keyboard")
+    download = page.get_attribute('[data-role="download"]', "href")
+    assert page.request.get(journey.base + download).headers["content-disposition"].startswith("attachment")
+
+    # Make it public and find it in the public gallery.
+    page.click("button:has-text('Make public')")
+    page.locator(".messages").filter(has_text="It is now public.").wait_for()
+    first.refresh_from_db()
+    assert first.is_public
+    journey.go("/gallery/")
+    card = page.locator(f"a[href='/s/{first.pk}/']")
+    assert card.count() == 1
+    journey.shot("public-gallery")
+
+    # Restyle with a style picked in the style gallery.
+    journey.go(f"/s/{first.pk}/")
+    page.click("a:has-text('Restyle')")
+    page.click("a:has-text('Browse the style gallery')")
+    assert page.url == f"{journey.base}/styles/?restyle={first.pk}"
+    journey.shot("style-gallery-restyle")
+    page.click("a[aria-label='Use The Great Wave']")
+    assert page.url.startswith(f"{journey.base}/s/{first.pk}/restyle/")
+    assert page.is_checked(f"input[name=style][value='{styles['The Great Wave'].pk}']")
+    page.click("button:has-text('Restyle')")
+    page.wait_for_url(re.compile(r"/s/[0-9a-f-]{36}/$"))
+    second = Stylization.objects.exclude(pk=first.pk).get()
+    assert page.url == f"{journey.base}/s/{second.pk}/"
+    assert second.photo_id == first.photo_id
+    assert second.style == styles["The Great Wave"]
+    journey.wait_for_done()
+    journey.shot("restyle-done")
+    journey.only_own_origin()
+
+
+def test_phone_and_keyboard_only(browser, live_server, styles, celery_worker_process, request):
+    from gallery.models import Stylization
+
+    journey = _journey(browser, live_server, request, PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = journey.page
+    journey.sign_up("dave")
+    journey.no_horizontal_scroll()
+    journey.shot("phone-upload-page")
+
+    # Picking the file is the one step a keyboard hands to the system's file dialog.
+    page.set_input_files("#id_photo", str(CONTENT_DIR / "rocket.jpg"))
+    page.locator('[data-role="preview"]').wait_for()
+    # Keyboard alone from here: tab to the style picker, choose with the arrows, send with Enter.
+    page.focus("#id_photo")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "style":
+            break
+    assert page.evaluate("document.activeElement.name") == "style"
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowRight")
+    chosen = page.evaluate("document.querySelector('input[name=style]:checked').value")
+    assert chosen == str(styles["The Great Wave"].pk)
+    journey.no_horizontal_scroll()
+    journey.shot("phone-upload-preview")
+    page.keyboard.press("Enter")  # submits the form from a radio button
+    page.wait_for_url(re.compile(r"/s/[0-9a-f-]{36}/$"))
+    journey.no_horizontal_scroll()
+    journey.shot("phone-status")
+    journey.wait_for_done()
+    stylization = Stylization.objects.get()
+    assert stylization.style == styles["The Great Wave"]
+    journey.no_horizontal_scroll()
+    journey.shot("phone-detail-done")
+
+    # The slider by keyboard; then "Make public" reached with Tab and pressed with Enter.
+    page.focus('[data-role="compare-range"]')
+    page.keyboard.press("Home")
+    assert _slider_position(page) == "0%"
+    page.keyboard.press("PageUp")
+    assert _slider_position(page) != "0%"
+    journey.shot("phone-detail-slider")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Make public":
+            break
+    page.keyboard.press("Enter")
+    page.locator(".messages").filter(has_text="It is now public.").wait_for()
+    journey.go("/gallery/")
+    assert page.locator(f"a[href='/s/{stylization.pk}/']").count() == 1
+    journey.no_horizontal_scroll()
+    journey.shot("phone-public-gallery")
+    journey.only_own_origin()
