@@ -405,14 +405,10 @@ class Like(models.Model):
         return f"{self.user} likes {self.stylization_id}"
 
 
-#: Seconds one stylization is assumed to take until some have finished.
-DEFAULT_PROCESSING_SECONDS = 10.0
-
-
-def typical_processing_seconds(sample: int = 20) -> float:
+def typical_processing_seconds(sample: int = 20) -> float | None:
     """Median worker time (s, ``started`` to ``finished``) of the last ``sample`` stylizations done.
 
-    ``DEFAULT_PROCESSING_SECONDS`` while none has finished.
+    None while none has finished: then nobody is told a made-up wait.
     """
     rows = (
         Stylization.objects.filter(status=Stylization.Status.DONE, started__isnull=False, finished__isnull=False)
@@ -421,7 +417,7 @@ def typical_processing_seconds(sample: int = 20) -> float:
     )
     seconds = sorted((finished - started).total_seconds() for started, finished in rows)
     if not seconds:
-        return DEFAULT_PROCESSING_SECONDS
+        return None
     middle = len(seconds) // 2
     return seconds[middle] if len(seconds) % 2 else (seconds[middle - 1] + seconds[middle]) / 2
 
@@ -434,8 +430,9 @@ def queue_estimates(rows: list[Stylization]) -> dict[uuid.UUID, dict[str, float 
     running now, shared among ``settings.STYLIZER_QUEUE_WORKERS`` parallel
     workers, plus its own run, each at :func:`typical_processing_seconds`.
     For a running row: ``eta_seconds`` left of a typical run (0 once over).
-    Finished rows get ``position`` and ``eta_seconds`` None. An estimate, not
-    a promise: the dashboard and the page say "about".
+    Finished rows get ``position`` and ``eta_seconds`` None, and so does
+    ``eta_seconds`` before any stylization has finished. An estimate, not a
+    promise: the page says "about".
     """
     waiting = [row for row in rows if row.status in {Stylization.Status.QUEUED, Stylization.Status.RUNNING}]
     estimates: dict[uuid.UUID, dict[str, float | int | None]] = {
@@ -450,12 +447,12 @@ def queue_estimates(rows: list[Stylization]) -> dict[uuid.UUID, dict[str, float 
     for row in waiting:
         if row.status == Stylization.Status.RUNNING:
             elapsed = (now - row.started).total_seconds() if row.started else 0.0
-            estimates[row.pk]["eta_seconds"] = round(max(0.0, typical - elapsed), 1)
+            estimates[row.pk]["eta_seconds"] = None if typical is None else round(max(0.0, typical - elapsed), 1)
             continue
         ahead = Stylization.objects.filter(status=Stylization.Status.QUEUED, created__lt=row.created).count()
         estimates[row.pk] = {
             "position": ahead + 1,
-            "eta_seconds": round((ahead + running) * typical / workers + typical, 1),
+            "eta_seconds": None if typical is None else round((ahead + running) * typical / workers + typical, 1),
         }
     return estimates
 

@@ -184,14 +184,15 @@ def home(request: HttpRequest) -> HttpResponse:
         photo = form.cleaned_data["photo"]
         stylization = _submit(request, form, photo_image=photo.image, photo_info=photo.image_info)
         if stylization:
-            messages.success(request, "Your photo is queued for stylization.")
+            messages.success(request, "Your photo is uploaded. This page shows the painting as soon as it is ready.")
             _tell_about_animations(request, form)
             if _wants_json(request):
                 return JsonResponse({"redirect": reverse("gallery:detail", args=[stylization.pk])}, status=201)
             return redirect("gallery:detail", stylization.pk)
     if request.method == "POST" and _wants_json(request):
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
-    return render(request, "gallery/upload.html", {"form": form, "max_upload_bytes": settings.MAX_UPLOAD_BYTES})
+    limits = {"max_upload_bytes": settings.MAX_UPLOAD_BYTES, "max_pixels": settings.STYLIZER_MAX_PIXELS}
+    return render(request, "gallery/upload.html", {"form": form, **limits})
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -9,6 +9,7 @@ and phone (375 px) width.
 from __future__ import annotations
 
 import base64
+import io
 import os
 import re
 import shutil
@@ -160,25 +161,41 @@ def test_desktop_sign_up_upload_watch_compare_publish_restyle(
     journey.sign_up("carol")
     journey.shot("upload-page")
 
-    # Inline errors before sending: not an image, and over the size limit.
-    notes = tmp_path / "notes.txt"
-    notes.write_text("not a photo")
-    page.set_input_files("#id_photo", str(notes))
+    # Inline errors before sending: not an image (by its first bytes, whatever its name), a
+    # damaged one, a format we do not take, over the size limit.
     photo_errors = page.locator('[data-errors-for="photo"]')
-    assert "“notes.txt” is not an image we can read" in photo_errors.inner_text()
-    huge = tmp_path / "huge.jpg"
-    huge.write_bytes(b"\xff\xd8" + bytes(django_settings.MAX_UPLOAD_BYTES + 5 * 1024 * 1024))
-    page.set_input_files("#id_photo", str(huge))
-    assert "This file is 30.0 MB; the limit is 25.0 MB." in photo_errors.inner_text()
+    for name, content, message in (
+        ("notes.txt", b"not a photo", "“notes.txt” is not an image we can read."),
+        ("holiday.jpg", b"just text named like a photo", "“holiday.jpg” is not an image we can read."),
+        ("broken.gif", b"GIF89a but broken", "This image file is damaged or incomplete"),
+        ("drawing.svg", b"<svg xmlns='http://www.w3.org/2000/svg' width='9' height='9'/>", "is not an image we can"),
+        (
+            "huge.jpg",
+            b"\xff\xd8\xff" + bytes(django_settings.MAX_UPLOAD_BYTES + 5 * 1024 * 1024),
+            "This file is 30.0 MB; the limit is 25.0 MB.",
+        ),
+    ):
+        path = tmp_path / name
+        path.write_bytes(content)
+        page.set_input_files("#id_photo", str(path))
+        photo_errors.filter(has_text=message).wait_for()
+        assert page.locator('[data-role="preview"]').is_hidden()
     journey.shot("upload-error-too-big")
-    # ... and after sending: named .jpg, so only the server can tell it is not one.
-    fake = tmp_path / "holiday.jpg"
-    fake.write_bytes(b"GIF89a but broken")
-    page.set_input_files("#id_photo", str(fake))
-    assert photo_errors.is_hidden()
     page.click("label.style-choice:has-text('Starry Night')")
+    page.click("button:has-text('Stylize')")  # still refused on the page: nothing is sent
+    assert page.evaluate("document.activeElement.getAttribute('data-errors-for')") == "photo"
+    assert "This file is 30.0 MB" in photo_errors.inner_text()
+    # ... and after sending: a TIFF header, which browsers cannot preview, so only the server can tell.
+    scan = tmp_path / "scan.tif"
+    whole = io.BytesIO()
+    Image.new("RGB", (64, 64), (9, 9, 9)).save(whole, "TIFF")
+    scan.write_bytes(whole.getvalue()[: len(whole.getvalue()) // 2])  # cut short
+    page.set_input_files("#id_photo", str(scan))
+    page.locator('[data-role="file-info"]').filter(has_text="checked when you send it").wait_for()
+    assert photo_errors.is_hidden()
     page.click("button:has-text('Stylize')")
-    photo_errors.filter(has_text="not an image we can read").wait_for()
+    photo_errors.filter(has_text="damaged or incomplete").wait_for()
+    assert page.evaluate("document.activeElement.getAttribute('data-errors-for')") == "photo"
     assert page.url == journey.base + "/"
     assert Stylization.objects.count() == 0
     journey.shot("upload-error-from-server")
@@ -213,6 +230,10 @@ def test_desktop_sign_up_upload_watch_compare_publish_restyle(
     assert page.url == f"{journey.base}/s/{first.pk}/"
     journey.shot("status-live")
 
+    # While it is painted, the placeholder has the result's size (512 px: never upscaled), so nothing jumps.
+    waiting_width = page.evaluate("getComputedStyle(document.querySelector('[data-role=waiting]')).maxWidth")
+    assert "512px" in waiting_width
+
     # Live status: done without a reload; the comparison slider appears.
     page.evaluate("window.__sameDocument = true")
     journey.wait_for_done()
@@ -223,6 +244,7 @@ def test_desktop_sign_up_upload_watch_compare_publish_restyle(
     assert page.evaluate("document.querySelector('img[data-role=result]').naturalWidth") == 512
     assert page.evaluate("document.querySelector('img[data-role=before]').naturalWidth") == 512
     assert re.fullmatch(r"in \d+\.\d s", page.locator('[data-role="seconds"]').inner_text())
+    assert compare.bounding_box()["width"] == 512, "shown at the result's own size on a wide screen"
     journey.shot("detail-done")
 
     # The slider: dragging with the mouse, then the keyboard.

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from gallery.models import DEFAULT_PROCESSING_SECONDS, Photo, Stylization
+from gallery.models import Photo, Stylization
 
 from .helpers import CONTENT_DIR, make_stylization, png_bytes, upload
 
@@ -74,10 +74,13 @@ def test_running_row_gets_time_left_and_finished_rows_none(alice_client, alice, 
     assert data[str(done.pk)]["position"] is None and data[str(done.pk)]["eta_seconds"] is None
 
 
-def test_estimate_uses_a_default_before_anything_finished(alice_client, alice, public_style):
+def test_no_wait_is_made_up_before_anything_finished(alice_client, alice, public_style):
     row = make_stylization(alice, public_style, png_bytes())
-    data = alice_client.get("/status/", {"id": [row.pk]}).json()["stylizations"][str(row.pk)]
-    assert (data["position"], data["eta_seconds"]) == (1, DEFAULT_PROCESSING_SECONDS)
+    running = make_stylization(alice, public_style, png_bytes())
+    Stylization.objects.filter(pk=running.pk).update(status="running", started=timezone.now())
+    data = alice_client.get("/status/", {"id": [row.pk, running.pk]}).json()["stylizations"]
+    assert (data[str(row.pk)]["position"], data[str(row.pk)]["eta_seconds"]) == (1, None)
+    assert data[str(running.pk)]["eta_seconds"] is None
 
 
 def test_status_of_a_done_row_links_result_preview_and_thumbnail(alice_client, alice, public_style):
@@ -158,3 +161,22 @@ def test_style_gallery_restyle_links_lead_to_the_restyle_form_with_that_style(
         page = client.get(f"/styles/?restyle={value}").content.decode()
         assert "/restyle/" not in page
         assert f'href="/?style={other.pk}"' in page
+
+
+def test_pagination_keeps_the_pages_other_parameters(alice_client, alice, public_style):
+    from gallery.models import Style
+
+    from .helpers import finish_stylization
+
+    for number in range(12):  # 13 public styles: two pages of 12
+        Style.objects.create_from_image(
+            Image.new("RGB", (32, 32), (number * 20, 0, 0)), title=f"S{number}", is_public=True
+        )
+    source = finish_stylization(make_stylization(alice, public_style, png_bytes()))
+
+    first = alice_client.get(f"/styles/?restyle={source.pk}").content.decode()
+    assert f'href="?restyle={source.pk}&amp;page=2"' in first
+    second = alice_client.get(f"/styles/?restyle={source.pk}&page=2").content.decode()
+    assert "Pick a style to restyle" in second
+    assert f"/s/{source.pk}/restyle/?style=" in second
+    assert f'href="?restyle={source.pk}&amp;page=1"' in second

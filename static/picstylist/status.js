@@ -30,12 +30,15 @@
     return Math.round(seconds / 60) + " min";
   }
 
+  // eta_seconds is null until some stylization has finished: then no wait is guessed.
   function queueText(info) {
+    var known = typeof info.eta_seconds === "number";
     if (info.status === "queued" && info.position) {
       return (info.position === 1 ? "next in line" : ordinal(info.position) + " in line") +
-        ", ready in about " + duration(info.eta_seconds);
+        (known ? ", ready in about " + duration(info.eta_seconds) : "");
     }
     if (info.status === "running") {
+      if (!known) return "painting…";
       return info.eta_seconds > 0 ? "painting, about " + duration(info.eta_seconds) + " left" : "painting, almost there";
     }
     return "";
