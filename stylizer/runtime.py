@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
+import numpy as np
 from django.conf import settings
 
 from .engines import EngineUnavailable, OnnxEngine, StylizationEngine, TfHubEngine, default_intra_op_threads
@@ -44,4 +46,16 @@ def get_engine(name: str | None = None) -> StylizationEngine:
         return engine
 
 
-__all__ = ["BOTTLENECK_ENGINES", "ENGINE_NAMES", "EngineUnavailable", "build_engine", "get_engine"]
+def warm_up(engine: StylizationEngine, side: int) -> float:
+    """Run ``engine`` once on a gray ``side`` x ``side`` px photo and a gray 256 px style; seconds taken.
+
+    onnxruntime (and TensorFlow) set up kernels and buffers on the first
+    call; doing it at worker start spares the first user's job.
+    """
+    started = time.perf_counter()
+    gray = np.full((side, side, 3), 128, dtype=np.uint8)
+    engine.stylize(gray, np.full((256, 256, 3), 128, dtype=np.uint8))
+    return time.perf_counter() - started
+
+
+__all__ = ["BOTTLENECK_ENGINES", "ENGINE_NAMES", "EngineUnavailable", "build_engine", "get_engine", "warm_up"]

@@ -18,7 +18,7 @@ from PIL import Image
 
 from . import pipeline
 from .engines import UnsupportedControl, mix_bottlenecks
-from .runtime import EngineUnavailable, get_engine
+from .runtime import EngineUnavailable, get_engine, warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -86,11 +86,15 @@ def _style_array(style_file) -> np.ndarray:
 
 @worker_process_init.connect
 def _load_engine_in_child(**_: object) -> None:
-    """Build the engine in each worker child right after the fork, not per task."""
+    """Build the engine in each worker child right after the fork, not per task, and warm it up."""
     try:
-        get_engine()
+        engine = get_engine()
     except EngineUnavailable:
         logger.exception("The stylization engine could not be loaded; tasks will fail until it is provided.")
+        return
+    if settings.STYLIZER_WARMUP_SIDE > 0:
+        seconds = warm_up(engine, settings.STYLIZER_WARMUP_SIDE)
+        logger.info("Engine %s warmed up at %d px in %.2f s", engine.name, settings.STYLIZER_WARMUP_SIDE, seconds)
 
 
 def enqueue_stylization(stylization_id) -> None:

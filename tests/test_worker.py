@@ -49,6 +49,8 @@ def test_sign_up_upload_two_photos_and_both_reach_done(client, two_styles, celer
     assert {info["status"] for info in status["stylizations"].values()} == {"done"}
     log = celery_worker_process.read_text()
     assert log.count("succeeded") == 2, log
+    assert re.search(r"Engine onnx warmed up at 1024 px in \d+\.\d\d s", log), log
+    assert log.index("warmed up") < log.index("succeeded"), "the warm-up runs before the first job"
 
 
 def test_photo_the_worker_cannot_decode_ends_failed(alice, two_styles, celery_worker_process):
