@@ -13,6 +13,9 @@ import io
 import os
 import re
 import shutil
+import signal
+import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -143,6 +146,25 @@ def _drop_file(page, path: Path, mime: str) -> None:
         }""",
         [base64.b64encode(path.read_bytes()).decode(), path.name, mime],
     )
+
+
+@contextmanager
+def paused_worker():
+    """Stop this test's Celery worker processes (SIGSTOP) for the block, then let them go on."""
+    pids = [
+        int(pid)
+        for pid in subprocess.run(
+            ["pgrep", "-f", f"hostname test-{os.getpid()}@"], capture_output=True, text=True
+        ).stdout.split()
+    ]
+    assert pids, "the worker processes were not found"
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
 
 
 def _slider_position(page) -> str:
@@ -284,10 +306,17 @@ def test_desktop_sign_up_upload_watch_compare_publish_restyle(
     page.click("a[aria-label='Use The Great Wave']")
     assert page.url.startswith(f"{journey.base}/s/{first.pk}/restyle/")
     assert page.is_checked(f"input[name=style][value='{styles['The Great Wave'].pk}']")
-    page.click("button:has-text('Restyle')")
-    page.wait_for_url(re.compile(r"/s/[0-9a-f-]{36}/$"))
-    second = Stylization.objects.exclude(pk=first.pk).get()
-    assert page.url == f"{journey.base}/s/{second.pk}/"
+    # The worker is paused (SIGSTOP) while this one is sent, so the page shows it waiting in the queue.
+    with paused_worker():
+        page.click("button:has-text('Restyle')")
+        page.wait_for_url(re.compile(r"/s/[0-9a-f-]{36}/$"))
+        second = Stylization.objects.exclude(pk=first.pk).get()
+        assert page.url == f"{journey.base}/s/{second.pk}/"
+        queue = page.locator('[data-role="queue"]')
+        # one stylization has finished, so the wait is estimated from its time
+        queue.filter(has_text=re.compile(r"^next in line, ready in about (a second|\d+ s)$")).wait_for()
+        assert page.locator('[data-role="status"]').inner_text() == "Queued"
+        journey.shot("restyle-queued")
     assert second.photo_id == first.photo_id
     assert second.style == styles["The Great Wave"]
     journey.wait_for_done()
@@ -320,10 +349,13 @@ def test_phone_and_keyboard_only(browser, live_server, styles, celery_worker_pro
     assert chosen == str(styles["The Great Wave"].pk)
     journey.no_horizontal_scroll()
     journey.shot("phone-upload-preview")
-    page.keyboard.press("Enter")  # submits the form from a radio button
-    page.wait_for_url(re.compile(r"/s/[0-9a-f-]{36}/$"))
-    journey.no_horizontal_scroll()
-    journey.shot("phone-status")
+    with paused_worker():
+        page.keyboard.press("Enter")  # submits the form from a radio button
+        page.wait_for_url(re.compile(r"/s/[0-9a-f-]{36}/$"))
+        # nothing has finished yet on this site, so no wait is guessed
+        page.locator('[data-role="queue"]').filter(has_text=re.compile(r"^next in line$")).wait_for()
+        journey.no_horizontal_scroll()
+        journey.shot("phone-status-queued")
     journey.wait_for_done()
     stylization = Stylization.objects.get()
     assert stylization.style == styles["The Great Wave"]
