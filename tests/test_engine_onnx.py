@@ -168,3 +168,39 @@ def test_dropping_redundant_clips_changes_no_output_value(astronaut, starry_nigh
     reference, result = (session.run(None, feeds)[0] for session in sessions)
     assert result.shape == reference.shape == (1, 512, 512, 3)
     assert np.array_equal(result, reference)
+
+
+FUSED_MEAN_BOUND = 0.01  # on [0, 1] images; measured 0.0000 on four photos, 0.0049 on hubble_deep_field
+
+
+def test_instance_norms_are_fused_into_single_operators():
+    from stylizer.engines import drop_redundant_clips, fuse_instance_norm
+
+    operators = [node.op_type for node in fuse_instance_norm(drop_redundant_clips(_folded_transfer_model())).graph.node]
+    assert operators.count("InstanceNormalization") == 13, "26 GlobalAveragePools before, 2 a norm"
+    assert "GlobalAveragePool" not in operators and "Reciprocal" not in operators and "Sqrt" not in operators
+    assert operators.count("Conv") == 42, "no convolution lost"
+
+
+@pytest.mark.parametrize(
+    "content_name", ["astronaut.png", "chelsea.png", "coffee.png", "hubble_deep_field.jpg", "rocket.jpg"]
+)
+def test_fused_instance_norm_gives_the_same_picture(content_name, starry_night):
+    import onnxruntime as ort
+
+    from stylizer.engines import drop_redundant_clips, fuse_instance_norm
+
+    unfused = drop_redundant_clips(_folded_transfer_model())
+    unfused_bytes = unfused.SerializeToString()
+    fused_bytes = fuse_instance_norm(unfused).SerializeToString()
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    engines = []
+    for model in (unfused_bytes, fused_bytes):
+        engine = OnnxEngine(intra_op_threads=2)
+        engine._transfer = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        engines.append(engine)
+    content = load_rgb(CONTENT_DIR / content_name)
+    bottleneck = engines[0].style_bottleneck(starry_night)
+    before, after = (engine.transfer(content, bottleneck).astype(np.float64) / 255 for engine in engines)
+    assert np.abs(after - before).mean() < FUSED_MEAN_BOUND, content_name
