@@ -182,6 +182,16 @@ def make_resolution_independent(model: Any) -> Any:
     return model
 
 
+def _set_nodes(graph: Any, nodes: list[Any], added: list[Any] = ()) -> None:
+    """Put ``nodes`` in ``graph``, keeping only the initializers (old and ``added``) they use."""
+    used = {name for node in nodes for name in node.input}
+    kept = [init for init in [*graph.initializer, *added] if init.name in used]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+
+
 def fold_quantization(model: Any) -> Any:
     """Replace the int8 quantize/dequantize pairs of a QDQ graph by float32, in place.
 
@@ -238,12 +248,7 @@ def fold_quantization(model: Any) -> Any:
         nodes.append(node)
     used = {name for node in nodes for name in node.input} | {output.name for output in graph.output}
     nodes = [node for node in nodes if not (node.op_type == "QuantizeLinear" and node.output[0] not in used)]
-    used = {name for node in nodes for name in node.input}
-    kept = [init for init in graph.initializer if init.name in used] + [init for init in added if init.name in used]
-    del graph.node[:]
-    graph.node.extend(nodes)
-    del graph.initializer[:]
-    graph.initializer.extend(kept)
+    _set_nodes(graph, nodes, added)
     return model
 
 
@@ -376,14 +381,7 @@ def drop_redundant_clips(model: Any) -> Any:
         ):
             ranges[node.output[0]] = known
         nodes.append(node)
-    if any(node.input[1:2] == [zero] for node in nodes):
-        graph.initializer.append(numpy_helper.from_array(np.array(0.0, np.float32), zero))
-    used = {name for node in nodes for name in node.input}
-    kept = [init for init in graph.initializer if init.name in used]
-    del graph.node[:]
-    graph.node.extend(nodes)
-    del graph.initializer[:]
-    graph.initializer.extend(kept)
+    _set_nodes(graph, nodes, [numpy_helper.from_array(np.array(0.0, np.float32), zero)])
     return model
 
 
@@ -479,12 +477,7 @@ def fuse_instance_norm(model: Any) -> Any:
             kept.append(node)
             needed.update(node.input)
     kept.reverse()
-    graph.initializer.append(numpy_helper.from_array(np.array([-1], np.int64), shape))
-    initializers = [init for init in graph.initializer if init.name in needed]
-    del graph.node[:]
-    graph.node.extend(kept)
-    del graph.initializer[:]
-    graph.initializer.extend(initializers)
+    _set_nodes(graph, kept, [numpy_helper.from_array(np.array([-1], np.int64), shape)])
     return model
 
 
