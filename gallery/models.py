@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
@@ -442,14 +442,23 @@ def queue_estimates(rows: list[Stylization]) -> dict[uuid.UUID, dict[str, float 
         return estimates
     typical = typical_processing_seconds()
     workers = max(1, settings.STYLIZER_QUEUE_WORKERS)
-    running = Stylization.objects.filter(status=Stylization.Status.RUNNING).count()
+    queued = [row for row in waiting if row.status == Stylization.Status.QUEUED]
+    # One query: the rows running now, and for each queued row the queued rows older than it.
+    counts = Stylization.objects.aggregate(
+        running=Count("pk", filter=Q(status=Stylization.Status.RUNNING)),
+        **{
+            f"ahead_{row.pk.hex}": Count("pk", filter=Q(status=Stylization.Status.QUEUED, created__lt=row.created))
+            for row in queued
+        },
+    )
+    running = counts["running"]
     now = timezone.now()
     for row in waiting:
         if row.status == Stylization.Status.RUNNING:
             elapsed = (now - row.started).total_seconds() if row.started else 0.0
             estimates[row.pk]["eta_seconds"] = None if typical is None else round(max(0.0, typical - elapsed), 1)
             continue
-        ahead = Stylization.objects.filter(status=Stylization.Status.QUEUED, created__lt=row.created).count()
+        ahead = counts[f"ahead_{row.pk.hex}"]
         estimates[row.pk] = {
             "position": ahead + 1,
             "eta_seconds": None if typical is None else round((ahead + running) * typical / workers + typical, 1),

@@ -180,3 +180,12 @@ def test_pagination_keeps_the_pages_other_parameters(alice_client, alice, public
     assert "Pick a style to restyle" in second
     assert f"/s/{source.pk}/restyle/?style=" in second
     assert f'href="?restyle={source.pk}&amp;page=1"' in second
+
+
+def test_status_of_many_queued_rows_costs_a_fixed_number_of_queries(
+    alice_client, alice, public_style, django_assert_max_num_queries
+):
+    rows = [_queued_at(alice, public_style, 100 - number) for number in range(12)]
+    with django_assert_max_num_queries(6):  # session, user, rows, typical time, one count for all
+        data = alice_client.get("/status/", {"id": [row.pk for row in rows]}).json()["stylizations"]
+    assert [data[str(row.pk)]["position"] for row in rows] == list(range(1, 13))
