@@ -46,6 +46,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def start_worker(env: dict[str, str]) -> subprocess.Popen:
+    """One Celery worker with one prefork child, started as ``bin/serve`` starts it, output discarded."""
+    command = [sys.executable, "-m", "celery", "-A", "picstylist", "worker", "--pool=prefork", "--concurrency=1",
+               "--without-gossip", "--without-mingle", "--loglevel=WARNING"]  # fmt: skip
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_until_up(base: str, seconds: float = 40.0) -> None:
+    """Poll ``base``/healthz until it answers 200, for at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/healthz", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+
+
 def twelve_megapixel_jpeg() -> bytes:
     """A 4032 x 3024 px JPEG (quality 92) like a phone's: a test photo upscaled plus Gaussian noise (sigma 6)."""
     photo = Image.open(CONTENT).convert("RGB").resize(SIZE, Image.Resampling.BICUBIC)
@@ -82,24 +101,13 @@ def running_site(backend: str):
         )
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        processes = [
-            subprocess.Popen(
-                [python, "-m", "celery", "-A", "picstylist", "worker", "--pool=prefork", "--concurrency=1",
-                 "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-                cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            ),
-            subprocess.Popen(
-                [python, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-                cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            ),
-        ]  # fmt: skip
+        web = subprocess.Popen(
+            [python, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        processes = [start_worker(env), web]
         try:
-            for _ in range(200):
-                try:
-                    if requests.get(base + "/healthz", timeout=5).status_code == 200:
-                        break
-                except requests.RequestException:
-                    time.sleep(0.2)
+            wait_until_up(base)
             yield base
         finally:
             for process in processes:

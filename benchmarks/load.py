@@ -18,7 +18,6 @@ import argparse
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,17 +27,12 @@ import time
 from pathlib import Path
 
 import requests
+from e2e import free_port, start_worker, wait_until_up
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO.parent / "shared" / "testdata" / "content"
 PASSWORD = "a-Long-enough-passw0rd"  # noqa: S105 - throwaway accounts of a throwaway database
 PAGES = ["/gallery/", "/gallery/?sort=liked", "/styles/", "/mine/", "/"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def csrf(session: requests.Session, base: str, path: str) -> str:
@@ -149,17 +143,9 @@ def main() -> None:
         [python, "-m", "gunicorn", "picstylist.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    worker = subprocess.Popen(
-        [python, "-m", "celery", "-A", "picstylist", "worker", "--concurrency=1", "--loglevel=WARNING"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    worker = start_worker(env)
     try:
-        for _ in range(100):
-            try:
-                if requests.get(base + "/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.3)
+        wait_until_up(base)
         stats: dict = {"times": [], "errors": [], "uploads": 0}
         lock = threading.Lock()
         until = time.monotonic() + args.seconds
