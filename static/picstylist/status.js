@@ -44,48 +44,73 @@
     return "";
   }
 
+  // Sets an image's source (replacing a placeholder where there is one) and
+  // returns the <img>, or null where the page has no such slot.
   function setImage(el, name, src, alt) {
     var slot = role(el, name);
-    if (!slot || !src) return;
-    if (slot.tagName === "IMG") { slot.src = src; return; }
+    if (!slot || !src) return null;
+    if (slot.tagName === "IMG") { slot.src = src; return slot; }
     var img = document.createElement("img");
     img.src = src;
     img.alt = alt;
     img.setAttribute("data-role", name);
     slot.replaceWith(img);
+    return img;
+  }
+
+  // Resolves once the image has arrived (or failed to), so a result is shown
+  // whole rather than painting in line by line over the placeholder.
+  function arrived(img) {
+    // A lazy image off screen may never load: do not wait for it.
+    if (!img || img.loading === "lazy" || (img.complete && img.naturalWidth)) return Promise.resolve();
+    return new Promise(function (resolve) {
+      img.addEventListener("load", resolve, { once: true });
+      img.addEventListener("error", resolve, { once: true });
+    });
   }
 
   function show(el, name, visible) {
     el.querySelectorAll('[data-role="' + name + '"]').forEach(function (node) { node.hidden = !visible; });
   }
 
-  function update(el, info) {
-    el.setAttribute("data-status", info.status);
+  function label(el, info) {
     var status = role(el, "status");
     if (status) { status.textContent = info.status_label; status.className = "status status-" + info.status; }
     var queue = role(el, "queue");
     if (queue) queue.textContent = queueText(info);
+  }
+
+  function update(el, info) {
+    el.setAttribute("data-status", info.status);
     var error = role(el, "error");
     if (info.error) {
       if (!error) { error = document.createElement("span"); error.className = "error-text"; error.setAttribute("data-role", "error"); el.appendChild(error); }
       error.textContent = info.error;
       error.hidden = false;
     }
-    if (info.status === "done") {
-      setImage(el, "thumbnail", info.thumbnail, "Your stylized photo");
-      setImage(el, "result", info.result, "Your stylized photo");
-      setImage(el, "before", info.preview, "The photo before stylization");
+    if (info.status !== "done") {
+      label(el, info);
+      if (info.status === "failed") {
+        var waiting = role(el, "waiting-text") || role(el, "thumbnail");
+        if (waiting && waiting.tagName !== "IMG") waiting.textContent = "No result";
+      }
+      return;
+    }
+    // Done: "Done" and the result appear together, once its images have arrived.
+    var images = [
+      setImage(el, "thumbnail", info.thumbnail, "Your stylized photo"),
+      setImage(el, "result", info.result, "Your stylized photo"),
+      setImage(el, "before", info.preview, "The photo before stylization"),
+    ];
+    Promise.all(images.map(arrived)).then(function () {
+      label(el, info);
       var seconds = role(el, "seconds");
       if (seconds && info.seconds) seconds.textContent = "in " + info.seconds.toFixed(1) + " s";
       show(el, "compare", true);
       show(el, "waiting", false);
       show(el, "download", true);
       show(el, "done-only", true);
-    }
-    if (info.status === "failed") {
-      var waiting = role(el, "waiting-text") || role(el, "thumbnail");
-      if (waiting && waiting.tagName !== "IMG") waiting.textContent = "No result";
-    }
+    });
   }
 
   function poll() {
