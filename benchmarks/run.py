@@ -20,7 +20,7 @@ warm-up, unless said otherwise):
   filesystem broker's polling interval;
 - where the transfer network's time goes, per node type in each runtime;
 - worker peak RSS over 50 stylizations of random sizes between 256 and 2048 px
-  (and 256 to 1024 px, the default output size);
+  (and 256 to 1024 px, the default output size), tiled (the default) and not;
 - a gallery page's time with 10,000 stylizations in the database.
 
 No test asserts any of these times.
@@ -109,8 +109,9 @@ RSS_CODE = """
 import sys, random, json
 sys.path.insert(0, {repo!r})
 import numpy as np
-from stylizer.engines import OnnxEngine
-engine = OnnxEngine(intra_op_threads={threads}, memory_arena={arena}, runtime={runtime!r})
+from stylizer.engines import OnnxEngine, return_freed_memory_to_system
+return_freed_memory_to_system()  # as stylizer.runtime.build_engine does in a worker
+engine = OnnxEngine(intra_op_threads={threads}, memory_arena={arena}, runtime={runtime!r}, tile_side={tile_side})
 style = np.random.default_rng(0).integers(0, 256, (512, 512, 3), dtype=np.uint8)
 rng = random.Random(1)
 peaks = []
@@ -126,8 +127,10 @@ print(json.dumps(peaks))
 """
 
 
-def worker_rss(threads: int, top: int = 2048, arena: bool = True, runtime: str = "openvino") -> list[float]:
-    code = RSS_CODE.format(repo=str(REPO), threads=threads, top=top, arena=arena, runtime=runtime)
+def worker_rss(
+    threads: int, top: int = 2048, arena: bool = True, runtime: str = "openvino", tile_side: int = 1024
+) -> list[float]:
+    code = RSS_CODE.format(repo=str(REPO), threads=threads, top=top, arena=arena, runtime=runtime, tile_side=tile_side)
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -327,9 +330,10 @@ def main() -> None:
         warm = median_seconds(lambda content=content: engine.transfer(content, bottleneck), runs)
         first = cold(side, threads)
         target = "≤ 0.30 s" if side == 1024 else ""
-        row(f"transfer network {side}x{side}, warm (median of {runs})", f"{warm:.3f} s", target)
+        tiled = " (in tiles)" if side * side > engine.tile_side**2 else ""
+        row(f"transfer network {side}x{side}{tiled}, warm (median of {runs})", f"{warm:.3f} s", target)
         row(
-            f"transfer network {side}x{side}, cold: model load + first call",
+            f"transfer network {side}x{side}{tiled}, cold: model load + first call",
             f"{first['load']:.2f} + {first['first']:.2f} s",
         )
 
@@ -445,6 +449,13 @@ def main() -> None:
         variant._transfer = OrtVariant(graph, threads)
         seconds = median_seconds(lambda variant=variant: variant.transfer(content, bottleneck), runs)
         row(f"lever: transfer 1024 px, {label}, onnxruntime", f"{seconds:.3f} s")
+    untiled = OnnxEngine(intra_op_threads=threads, tile_side=0)
+    content_2048 = square(2048)
+    row(
+        "lever: transfer 2048 px, untiled / in tiles of 1024 px, statistics from a 1024 px copy (kept)",
+        f"{median_seconds(lambda: untiled.transfer(content_2048, bottleneck), runs):.3f} / "
+        f"{median_seconds(lambda: engine.transfer(content_2048, bottleneck), runs):.3f} s",
+    )
     first_calls = [first_call_after_warm_up(threads, warm) for warm in (0, 1024)]
     row(
         "lever: first 1024x768 call in a fresh process, no warm-up / after a 1024 px warm-up (kept)",
@@ -487,15 +498,20 @@ def main() -> None:
     for top, target in ((2048, "≤ 600 MB, level"), (1024, "")):
         peaks = worker_rss(threads, top)
         row(
-            f"worker peak RSS after 50 stylizations, 256-{top} px (after 10 / 50)",
-            f"{peaks[9]:.0f} / {peaks[-1]:.0f} MB",
+            f"worker peak RSS after 50 stylizations, 256-{top} px (after 10 / 20 / 30 / 40 / 50)",
+            " / ".join(f"{peak:.0f}" for peak in peaks[9::10]) + " MB",
             target,
         )
+    peaks = worker_rss(threads, 2048, tile_side=0)
+    row(
+        "lever: OpenVINO untiled, peak RSS after 50 stylizations, 256-2048 px (after 10 / 50)",
+        f"{peaks[9]:.0f} / {peaks[-1]:.0f} MB",
+    )
     for arena in (True, False):
-        peaks = worker_rss(threads, 2048, arena=arena, runtime="onnxruntime")
+        peaks = worker_rss(threads, 2048, arena=arena, runtime="onnxruntime", tile_side=0)
         row(
-            f"lever: onnxruntime, memory arena {'on' if arena else 'off'}, peak RSS after 50 stylizations, "
-            "256-2048 px (after 10 / 50)",
+            f"lever: onnxruntime untiled, memory arena {'on' if arena else 'off'}, peak RSS after 50 "
+            "stylizations, 256-2048 px (after 10 / 50)",
             f"{peaks[9]:.0f} / {peaks[-1]:.0f} MB",
         )
 

@@ -356,6 +356,11 @@ if STYLIZER_ONNX_RUNTIME not in {"openvino", "onnxruntime"}:
     raise ImproperlyConfigured(
         f"STYLIZER_ONNX_RUNTIME must be 'openvino' or 'onnxruntime', got {STYLIZER_ONNX_RUNTIME!r}"
     )
+# Results over this many px squared are stylized in tiles of at most this side,
+# so that a worker needs the memory of one such photo (0: never tile).
+STYLIZER_TILE_SIDE = env_int("STYLIZER_TILE_SIDE", 1024, minimum=0)
+if STYLIZER_TILE_SIDE and (STYLIZER_TILE_SIDE % 4 or STYLIZER_TILE_SIDE < 256):
+    raise ImproperlyConfigured(f"STYLIZER_TILE_SIDE must be 0 or a multiple of 4 from 256, got {STYLIZER_TILE_SIDE}")
 # Intra-op threads per worker process; 0 means cores / worker concurrency.
 STYLIZER_INTRA_OP_THREADS = env_int("STYLIZER_INTRA_OP_THREADS", 0)
 STYLIZER_MAX_SIDE = env_int("STYLIZER_MAX_SIDE", 1024, minimum=16)

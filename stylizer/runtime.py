@@ -14,7 +14,14 @@ import time
 import numpy as np
 from django.conf import settings
 
-from .engines import EngineUnavailable, OnnxEngine, StylizationEngine, TfHubEngine, default_intra_op_threads
+from .engines import (
+    EngineUnavailable,
+    OnnxEngine,
+    StylizationEngine,
+    TfHubEngine,
+    default_intra_op_threads,
+    return_freed_memory_to_system,
+)
 
 ENGINE_NAMES = ("onnx", "tfhub")
 #: Engines that expose the style bottleneck, so offer strength and style mixing.
@@ -27,12 +34,14 @@ _engines: dict[tuple[int, str], StylizationEngine] = {}
 
 def build_engine(name: str) -> StylizationEngine:
     """Build a new engine from settings. Raises EngineUnavailable or ValueError."""
+    return_freed_memory_to_system()  # a worker's image buffers go back after each photo
     threads = settings.STYLIZER_INTRA_OP_THREADS or default_intra_op_threads(settings.CELERY_WORKER_CONCURRENCY)
     if name == "onnx":
         return OnnxEngine(
             intra_op_threads=threads,
             float_weights=settings.STYLIZER_ONNX_FLOAT_WEIGHTS,
             runtime=settings.STYLIZER_ONNX_RUNTIME,
+            tile_side=settings.STYLIZER_TILE_SIDE,
         )
     if name == "tfhub":
         return TfHubEngine(settings.STYLIZER_TFHUB_HANDLE, intra_op_threads=threads)

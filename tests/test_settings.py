@@ -37,6 +37,7 @@ def test_database_and_broker_urls_select_postgresql_and_redis():
         ({"STYLIZER_MAX_SIDE": "big"}, "STYLIZER_MAX_SIDE must be an integer"),
         ({"STYLIZER_JPEG_QUALITY": "100"}, "STYLIZER_JPEG_QUALITY must be at least 1 and at most 95, got 100"),
         ({"STYLIZER_ENGINE": "torch"}, "STYLIZER_ENGINE must be 'onnx' or 'tfhub'"),
+        ({"STYLIZER_TILE_SIDE": "128"}, "STYLIZER_TILE_SIDE must be 0 or a multiple of 4 from 256, got 128"),
         ({"STYLIZER_ONNX_RUNTIME": "tensorrt"}, "STYLIZER_ONNX_RUNTIME must be 'openvino' or 'onnxruntime'"),
     ],
 )
