@@ -514,6 +514,15 @@ def fuse_instance_norm(model: Any) -> Any:
     return model
 
 
+def _copied(model: Any) -> Any:
+    """A deep copy of an ``onnx.ModelProto``."""
+    import onnx
+
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    return copy
+
+
 def instance_norm_statistics_graph(model: Any) -> Any:
     """The transfer graph with each instance norm's input statistics as extra outputs.
 
@@ -528,11 +537,9 @@ def instance_norm_statistics_graph(model: Any) -> Any:
     Returns:
         A new ``ModelProto``; ``model`` is not changed.
     """
-    import onnx
     from onnx import TensorProto, helper
 
-    copy = onnx.ModelProto()
-    copy.CopyFrom(model)
+    copy = _copied(model)
     graph = copy.graph
     norms = [node for node in graph.node if node.op_type == "InstanceNormalization"]
     for index, norm in enumerate(norms):
@@ -567,11 +574,9 @@ def tiled_graph(model: Any) -> Any:
     Returns:
         A new ``ModelProto``; ``model`` is not changed.
     """
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    copy = onnx.ModelProto()
-    copy.CopyFrom(model)
+    copy = _copied(model)
     graph = copy.graph
     channel_shape = "instance_norm_channel_shape"
     graph.initializer.append(numpy_helper.from_array(np.array([1, -1, 1, 1], np.int64), channel_shape))
