@@ -524,10 +524,11 @@ def _copied(model: Any) -> Any:
 
 
 def instance_norm_statistics_graph(model: Any) -> Any:
-    """The transfer graph with each instance norm's input statistics as extra outputs.
+    """The transfer graph with each instance norm's input statistics as its outputs.
 
-    For the k-th ``InstanceNormalization`` (graph order) the copy also
-    outputs ``instance_norm_mean_k`` and ``instance_norm_var_k``: float32
+    For the k-th ``InstanceNormalization`` (graph order) the copy
+    outputs ``instance_norm_mean_k`` and ``instance_norm_var_k`` (and not the
+    stylized image): float32
     [1, C, 1, 1], the per-channel mean and (biased) variance over height and
     width of its input, what the norm itself uses. See :func:`tiled_graph`.
 
@@ -542,6 +543,9 @@ def instance_norm_statistics_graph(model: Any) -> Any:
     copy = _copied(model)
     graph = copy.graph
     norms = [node for node in graph.node if node.op_type == "InstanceNormalization"]
+    # Only the statistics come out: the picture after the last norm is never
+    # computed, which also lets OpenVINO plan about 100 MB less at 1 megapixel.
+    del graph.output[:]
     for index, norm in enumerate(norms):
         mean, var = f"instance_norm_mean_{index}", f"instance_norm_var_{index}"
         centred, squared = f"{mean}_centred", f"{mean}_squared"

@@ -275,6 +275,15 @@ def test_tile_spans_cover_the_image_on_the_networks_stride_grid():
     assert len(tile_spans(2048, 896, 64)) == 3
 
 
+def test_the_statistics_graph_outputs_only_the_13_norms_statistics():
+    from stylizer.engines import drop_redundant_clips, fuse_instance_norm, instance_norm_statistics_graph
+
+    fused = fuse_instance_norm(drop_redundant_clips(_folded_transfer_model()))
+    outputs = [output.name for output in instance_norm_statistics_graph(fused).graph.output]
+    assert outputs == [f"instance_norm_{kind}_{k}" for k in range(13) for kind in ("mean", "var")]
+    assert len(fused.graph.output) == 1, "the graph it was made from is unchanged"
+
+
 def photo_640x480(name: str) -> np.ndarray:
     return resized(load_rgb(CONTENT_DIR / name), 640, 480)
 
