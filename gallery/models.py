@@ -251,6 +251,15 @@ class Stylization(models.Model):
 
     class Meta:
         ordering = ["-created"]
+        # The galleries read one page in order from these, rather than sorting every row
+        # (a page of the public gallery took 34 ms of SQLite sorting at 10,000 rows).
+        indexes = [
+            models.Index(fields=["status", "-created"], condition=Q(is_public=True), name="public_newest"),
+            models.Index(
+                fields=["status", "-like_count", "-created"], condition=Q(is_public=True), name="public_most_liked"
+            ),
+            models.Index(fields=["owner", "-created"], name="owner_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.owner} / {self.style or 'deleted style'} ({self.status})"
