@@ -629,8 +629,8 @@ def tile_spans(size: int, tile: int, halo: int) -> list[tuple[int, int, int, int
     return spans
 
 
-#: Runtimes that can run the ONNX networks: OpenVINO (the default, about 1.5x
-#: faster here on the transfer network) or onnxruntime.
+#: Runtimes that can run the ONNX networks: OpenVINO (the default, 1.2-1.6x
+#: faster than onnxruntime on the transfer network in the benchmark runs) or onnxruntime.
 ONNX_RUNTIMES = ("openvino", "onnxruntime")
 
 
@@ -687,7 +687,7 @@ class OnnxSession:
             # several worker processes share the cores: do not pin threads to cores
             hints.enable_cpu_pinning: False,
             # no cache of kernels per input shape: every photo has a new shape, and the
-            # cache grew a worker by about 350 MB over 50 photos (benchmarks/RESULTS.md)
+            # cache grew a worker's peak by about 130 MB over 50 photos (benchmarks/RESULTS.md)
             "CPU_RUNTIME_CACHE_CAPACITY": 0,
         }
         compiled = core.compile_model(network, "CPU", config)
@@ -845,14 +845,14 @@ class OnnxEngine:
         ``statistics_from`` (default: the photo fitted to ``tile_side``
         squared pixels, e.g. half size for 2048 px), then the photo is run in
         tiles that read at most ``tile_side`` px a side, :data:`TILE_HALO` px
-        of it context, the norms using those fixed statistics
+        of them context, the norms using those fixed statistics
         (:func:`tiled_graph`). Each network hands its buffers back when done
         (:meth:`OnnxSession.release_memory`), so a worker needs about the
         memory of one ``tile_side`` photo.
 
         Given the photo's own statistics the tiles join exactly (tested).
         Statistics from the smaller copy shift the picture a little, without
-        seams: mean difference 0.04-0.06 on [0, 1] images against the
+        seams: mean difference 0.03-0.06 on [0, 1] images against the
         untiled run (bounded by a test; figures in benchmarks/RESULTS.md).
 
         Raises:
