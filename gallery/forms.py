@@ -87,11 +87,15 @@ class StylizationForm(forms.Form):
     main_weight = forms.IntegerField(
         required=False, label="Weight of the main style", min_value=1, max_value=100, initial=100
     )
-    second_style = StyleChoiceField(queryset=Style.objects.none(), required=False, label="Mix with a second style")
+    second_style = StyleChoiceField(
+        queryset=Style.objects.none(), required=False, label="Mix with a second style", empty_label="No mix"
+    )
     second_weight = forms.IntegerField(
         required=False, label="Weight of the second style", min_value=1, max_value=100, initial=50
     )
-    third_style = StyleChoiceField(queryset=Style.objects.none(), required=False, label="Mix with a third style")
+    third_style = StyleChoiceField(
+        queryset=Style.objects.none(), required=False, label="Mix with a third style", empty_label="No third style"
+    )
     third_weight = forms.IntegerField(
         required=False, label="Weight of the third style", min_value=1, max_value=100, initial=50
     )
@@ -143,9 +147,13 @@ class StylizationForm(forms.Form):
         return [self[name] for name in self.CONTROL_FIELDS]
 
     @property
-    def controls_changed(self) -> bool:
-        """Whether the controls differ from their defaults (the form opens them)."""
-        return any(str(self[name].value()) != str(self.fields[name].initial) for name in ("strength", "second_style"))
+    def controls_open(self) -> bool:
+        """Whether the form shows its controls unfolded: when they differ from their
+        defaults (strength, a mix, the photo's colours kept) or one of them has an error."""
+        defaults = ((name, self.fields[name].initial) for name in ("strength", "second_style"))
+        # a control left out keeps its default (see clean)
+        changed = any(self[name].value() not in (None, "", initial, str(initial)) for name, initial in defaults)
+        return changed or bool(self["keep_colors"].value()) or any(self[name].errors for name in self.CONTROL_FIELDS)
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -44,13 +44,13 @@ def load_rgb(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"))
 
 
-def wait_for_status(stylization, statuses: set[str], timeout: float = 120.0):
+def wait_for_status(stylization, statuses: set[str], timeout: float = 120.0, interval: float = 0.25):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         stylization.refresh_from_db()
         if stylization.status in statuses:
             return stylization
-        time.sleep(0.25)
+        time.sleep(interval)
     raise AssertionError(f"{stylization.pk} still {stylization.status} after {timeout} s")
 
 

@@ -22,7 +22,7 @@ import pytest
 from django.conf import settings as django_settings
 from PIL import Image
 
-from .helpers import CONTENT_DIR, PASSWORD, STYLES_DIR
+from .helpers import CONTENT_DIR, PASSWORD, STYLES_DIR, wait_for_status
 
 CHROMIUM = os.environ.get("PICSTYLIST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -234,6 +234,25 @@ def test_desktop_sign_up_upload_watch_compare_publish_restyle(
     assert page.is_checked(f"input[name=style][value='{styles['Starry Night'].pk}']")
     journey.shot("upload-preview-style-chosen")
 
+    # The style controls, folded away with their defaults: full strength, one style, the
+    # photo's own look replaced, the site's default output size.
+    assert page.locator("#id_strength").is_hidden()
+    page.click("summary:has-text('Style controls')")
+    assert page.input_value("#id_strength") == "100"
+    assert page.locator('[data-role="strength-value"]').inner_text() == "100"
+    assert page.input_value("#id_second_style") == ""
+    assert page.locator("#id_second_style option:checked").inner_text() == "No mix"
+    assert not page.is_checked("#id_keep_colors")
+    assert page.input_value("#id_max_side") == str(django_settings.STYLIZER_MAX_SIDE)
+    # A mix's weights show once there is a style to mix with.
+    mix_controls = ("main_weight", "second_weight", "third_style", "third_weight")
+    assert [page.locator(f".control-{name}").is_visible() for name in mix_controls] == [False] * 4
+    journey.shot("upload-style-controls")
+    page.select_option("#id_second_style", label="The Great Wave")
+    assert [page.locator(f".control-{name}").is_visible() for name in mix_controls] == [True, True, True, False]
+    page.select_option("#id_second_style", "")
+    assert [page.locator(f".control-{name}").is_visible() for name in mix_controls] == [False] * 4
+
     # Send it on a slow link so the progress bar shows.
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -296,6 +315,15 @@ def test_desktop_sign_up_upload_watch_compare_publish_restyle(
     card = page.locator(f"a[href='/s/{first.pk}/']")
     assert card.count() == 1
     journey.shot("public-gallery")
+
+    # ... and private again: it leaves the public gallery.
+    journey.go(f"/s/{first.pk}/")
+    page.click("button:has-text('Make private')")
+    page.locator(".messages").filter(has_text="It is now private.").wait_for()
+    first.refresh_from_db()
+    assert not first.is_public
+    journey.go("/gallery/")
+    assert page.locator(f"a[href='/s/{first.pk}/']").count() == 0
 
     # Restyle with a style picked in the style gallery.
     journey.go(f"/s/{first.pk}/")
@@ -379,4 +407,60 @@ def test_phone_and_keyboard_only(browser, live_server, styles, celery_worker_pro
     assert page.locator(f"a[href='/s/{stylization.pk}/']").count() == 1
     journey.no_horizontal_scroll()
     journey.shot("phone-public-gallery")
+    journey.only_own_origin()
+
+
+def test_running_and_failed_show_live(browser, live_server, styles, celery_worker_process, request, tmp_path):
+    """The two states the main journey passes too quickly to see: running, and failed with its reason."""
+    from gallery.models import Stylization
+
+    journey = _journey(browser, live_server, request, DESKTOP)
+    page = journey.page
+    journey.sign_up("erin")
+    status, queue = page.locator('[data-role="status"]'), page.locator('[data-role="queue"]')
+    waiting_text = page.locator('[data-role="waiting-text"]')
+
+    # Failed: the photo's stored file is lost while the job waits in line.
+    page.set_input_files("#id_photo", str(CONTENT_DIR / "coffee.png"))
+    page.click("label.style-choice:has-text('Starry Night')")
+    with paused_worker():
+        page.click("button:has-text('Stylize')")
+        page.wait_for_url(re.compile(r"/s/[0-9a-f-]{36}/$"))
+        lost = Stylization.objects.get()
+        queue.filter(has_text="next in line").wait_for()
+        assert waiting_text.inner_text() == "Waiting in line…"
+        lost.photo.image.storage.delete(lost.photo.image.name)
+    status.filter(has_text="Failed").wait_for(timeout=DONE_TIMEOUT_MS)
+    assert page.locator('[data-role="error"]').inner_text() == "The photo or style file of this stylization is missing."
+    assert waiting_text.inner_text() == "No result"
+    assert queue.inner_text() == ""
+    assert page.locator('[data-role="download"]').is_hidden()
+    assert page.locator("button:has-text('Make public')").is_hidden()
+    journey.shot("status-failed")
+
+    # Running: a big photo at the largest output size takes the worker seconds; the worker is
+    # stopped (SIGSTOP) once it has taken the job, so the page can be seen while it paints.
+    big = tmp_path / "hubble-large.jpg"
+    with Image.open(CONTENT_DIR / "hubble_deep_field.jpg") as image:
+        image.convert("RGB").resize((3000, 2616)).save(big, quality=90)
+    journey.go("/")
+    page.set_input_files("#id_photo", str(big))
+    page.click("label.style-choice:has-text('The Great Wave')")
+    page.click("summary:has-text('Style controls')")
+    page.select_option("#id_max_side", "2048")
+    page.click("button:has-text('Stylize')")
+    page.wait_for_url(re.compile(r"/s/[0-9a-f-]{36}/$"), timeout=60_000)
+    painting = Stylization.objects.exclude(pk=lost.pk).get()
+    wait_for_status(painting, {"running", "done", "failed"}, interval=0.01)
+    assert painting.status == "running", "the job ended before it could be seen running"
+    with paused_worker():
+        status.filter(has_text="Running").wait_for()
+        # nothing has finished on this site yet, so no time left is guessed
+        assert queue.inner_text() == "painting…"
+        assert waiting_text.inner_text() == "Painting your photo…"
+        assert page.locator('[data-role="compare"]').is_hidden()
+        journey.shot("status-running")
+    journey.wait_for_done()
+    assert page.evaluate("document.querySelector('img[data-role=result]').naturalWidth") == 2048
+    journey.shot("detail-done-2048")
     journey.only_own_origin()

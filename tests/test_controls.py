@@ -141,6 +141,24 @@ def test_upload_with_a_mix_and_controls(alice_client, public_style, scream):
     assert weights == pytest.approx({"Starry Night": 0.7, "The Scream": 0.3})
 
 
+@pytest.mark.parametrize(
+    ("controls", "unfolded"),
+    [
+        ({}, False),
+        ({"strength": 60}, True),
+        ({"keep_colors": "on"}, True),
+        ({"max_side": 4096}, True),  # an error on a control otherwise at its default
+        ({"third_weight": 0}, True),  # ... and on one a mix shows only once its style is chosen
+    ],
+)
+def test_the_controls_come_back_unfolded_when_changed_or_in_error(alice_client, controls, unfolded):
+    # No style picked, so the form always comes back, with the controls as sent.
+    response = alice_client.post(reverse("gallery:home"), {"photo": upload(png_bytes()), **controls})
+    assert response.status_code == 200
+    assert response.context["form"].controls_open is unfolded
+    assert ('<details class="field controls" open>' in response.content.decode()) is unfolded
+
+
 def test_the_same_style_twice_is_refused(alice_client, public_style):
     response = alice_client.post(
         reverse("gallery:home"),

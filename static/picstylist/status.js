@@ -8,6 +8,8 @@
   if (!container) return;
   var url = container.getAttribute("data-status-url");
   var POLL_MS = 1000;
+  // What the placeholder says until the result arrives (as templates/gallery/_waiting_text.html).
+  var WAITING_TEXT = { queued: "Waiting in line…", running: "Painting your photo…", failed: "No result" };
 
   function pending() {
     return Array.prototype.filter.call(
@@ -90,10 +92,8 @@
     }
     if (info.status !== "done") {
       label(el, info);
-      if (info.status === "failed") {
-        var waiting = role(el, "waiting-text") || role(el, "thumbnail");
-        if (waiting && waiting.tagName !== "IMG") waiting.textContent = "No result";
-      }
+      var waiting = role(el, "waiting-text") || role(el, "thumbnail");
+      if (waiting && waiting.tagName !== "IMG") waiting.textContent = WAITING_TEXT[info.status] || "";
       return;
     }
     // Done: "Done" and the result appear together, once its images have arrived.

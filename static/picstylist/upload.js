@@ -40,6 +40,11 @@
     });
     box.appendChild(list);
     box.hidden = false;
+    // A control's error unfolds the style controls and shows the control, even one a mix had hidden.
+    var details = box.closest("details");
+    if (details) details.open = true;
+    var field = box.closest(".field[hidden]");
+    if (field) field.hidden = false;
     return box;
   }
 
