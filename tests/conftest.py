@@ -35,6 +35,18 @@ def media_root(settings, tmp_path: Path) -> Path:
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache, as with an empty database: the rate-limit
+    counters (sign-ups per address) are kept there, and would otherwise carry over
+    from earlier tests and earlier runs (the file cache lives under ``var/test/``)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def alice(django_user_model):
     return django_user_model.objects.create_user("alice", "alice@example.com", PASSWORD)

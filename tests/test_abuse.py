@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.urls import reverse
 
 from gallery.models import Photo, Stylization
 
 from .helpers import PASSWORD, make_stylization, png_bytes, upload
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_logins_are_locked_after_too_many_failures(client, alice, settings):
