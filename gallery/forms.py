@@ -28,7 +28,8 @@ class ImageUploadField(forms.FileField):
 
     Checks, in order: the size in bytes (``settings.MAX_UPLOAD_BYTES``), the
     format and pixel count from the header (``settings.STYLIZER_MAX_PIXELS``),
-    then a full decode. ``cleaned_data`` holds the uploaded file with two
+    a full decode, then the upright size (at least ``settings.STYLIZER_MIN_SIDE``
+    px on each side). ``cleaned_data`` holds the uploaded file with two
     attributes: ``image``, the decoded upright RGB Pillow image, and
     ``image_info``, its :class:`stylizer.pipeline.ImageInfo`.
     """
@@ -50,6 +51,11 @@ class ImageUploadField(forms.FileField):
             raise forms.ValidationError(str(exc)) from None
         finally:
             upload.seek(0)
+        width, height = upload.image.size
+        if min(width, height) < settings.STYLIZER_MIN_SIDE:
+            raise forms.ValidationError(
+                f"This image is {width} x {height} px; it needs at least {settings.STYLIZER_MIN_SIDE} px on each side."
+            )
         return upload
 
 
@@ -111,7 +117,13 @@ class StylizationForm(forms.Form):
     keep_colors = forms.BooleanField(
         label="Keep my photo's colours", required=False, help_text="Only the brush work of the style is applied."
     )
-    max_side = forms.TypedChoiceField(label="Output size (long side)", coerce=int, choices=(), required=False)
+    max_side = forms.TypedChoiceField(
+        label="Output size (long side)",
+        coerce=int,
+        choices=(),
+        required=False,
+        help_text="A smaller photo keeps its own size: photos are never enlarged.",
+    )
 
     def __init__(self, *args, user, with_photo: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -166,10 +178,16 @@ class StylizationForm(forms.Form):
         if cleaned.get("style") and has_image:
             raise forms.ValidationError("Pick a style from the gallery or upload your own style image, not both.")
         if not cleaned.get("style") and not has_image:
-            raise forms.ValidationError("Pick a style or upload your own style image.")
-        chosen = [cleaned.get(name) for name in ("style", "second_style", "third_style") if cleaned.get(name)]
-        if len({style.pk for style in chosen}) != len(chosen):
-            raise forms.ValidationError("Pick different styles to mix.")
+            self.add_error("style", "Pick a style or upload your own style image.")
+            return cleaned
+        # Each error goes under its own control, so it shows beside what to change.
+        seen = {cleaned["style"].pk} if cleaned.get("style") else set()
+        for name in ("second_style", "third_style"):
+            style = cleaned.get(name)
+            if style and style.pk in seen:
+                self.add_error(name, "Pick different styles to mix: this one is already in the mix.")
+            elif style:
+                seen.add(style.pk)
         return cleaned
 
     def mix(self, main_style: Style) -> list[tuple[Style, float]]:

@@ -191,7 +191,11 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("gallery:detail", stylization.pk)
     if request.method == "POST" and _wants_json(request):
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
-    limits = {"max_upload_bytes": settings.MAX_UPLOAD_BYTES, "max_pixels": settings.STYLIZER_MAX_PIXELS}
+    limits = {
+        "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+        "max_pixels": settings.STYLIZER_MAX_PIXELS,
+        "min_side": settings.STYLIZER_MIN_SIDE,
+    }
     return render(request, "gallery/upload.html", {"form": form, **limits})
 
 
@@ -211,7 +215,11 @@ def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         initial["style" if rank == "main" else f"{rank}_style"] = weight.style_id
         initial[f"{rank}_weight"] = max(1, round(weight.weight * 100))
     if request.GET.get("style"):
-        initial["style"] = request.GET["style"]  # picked in the style gallery; the form checks it
+        # Picked in the style gallery (the form checks it): that style alone, the other controls kept.
+        initial["style"] = request.GET["style"]
+        for rank in ("main", "second", "third"):
+            initial.pop(f"{rank}_weight", None)
+            initial.pop(f"{rank}_style", None)
     form = StylizationForm(request.POST or None, user=request.user, with_photo=False, initial=initial)
     if request.method == "POST" and form.is_valid():
         stylization = _submit(request, form, photo=source.photo)
@@ -318,9 +326,13 @@ def set_visibility(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """GET asks to confirm; POST deletes the stylization (and its photo, if no other uses it)."""
     stylization = _get_own_stylization(request, pk)
+    if request.method == "GET":
+        others = stylization.photo.stylizations.exclude(pk=stylization.pk).exists()
+        return render(request, "gallery/delete.html", {"stylization": stylization, "photo_kept": others})
     stylization.delete()
     messages.success(request, "The stylization was deleted.")
     return redirect("gallery:mine")

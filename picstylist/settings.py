@@ -371,6 +371,10 @@ STYLIZER_MAX_SIDE_CAP = env_int("STYLIZER_MAX_SIDE_CAP", 2048, minimum=16)
 # set-up (about 0.05 s at 1024 px here); 0 turns the warm-up off.
 STYLIZER_WARMUP_SIDE = env_int("STYLIZER_WARMUP_SIDE", STYLIZER_MAX_SIDE)
 STYLIZER_MAX_PIXELS = env_int("STYLIZER_MAX_PIXELS", 50_000_000, minimum=1)
+# Photos and style images need at least this many px on each side: the style
+# transfer network works at a quarter of the input's size, so a smaller one
+# (or a thin strip) comes out as a smear.
+STYLIZER_MIN_SIDE = env_int("STYLIZER_MIN_SIDE", 32, minimum=1)
 STYLIZER_JPEG_QUALITY = env_int("STYLIZER_JPEG_QUALITY", 90, minimum=1, maximum=95)
 STYLIZER_THUMBNAIL_SIDE = env_int("STYLIZER_THUMBNAIL_SIDE", 320, minimum=16)
 

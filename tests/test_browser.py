@@ -22,13 +22,14 @@ import pytest
 from django.conf import settings as django_settings
 from PIL import Image
 
-from .helpers import CONTENT_DIR, PASSWORD, STYLES_DIR, wait_for_status
+from .helpers import CONTENT_DIR, PASSWORD, STYLES_DIR, png_bytes, wait_for_status
 
 CHROMIUM = os.environ.get("PICSTYLIST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 DONE_TIMEOUT_MS = 120_000
+MIME = {".png": "image/png", ".jpg": "image/jpeg"}
 
 pytestmark = [pytest.mark.worker, pytest.mark.browser]
 
@@ -71,7 +72,9 @@ class Journey:
         self.requests: list[str] = []
         self.console_errors: list[str] = []
         self.failed: list[tuple[int, str]] = []  # (HTTP status, path) of every answer of 400 or more
+        self.posts: list[str] = []
         page.on("request", lambda request: self.requests.append(request.url))
+        page.on("request", lambda request: request.method == "POST" and self.posts.append(request.url))
         page.on(
             "response",
             lambda response: (
@@ -141,19 +144,25 @@ def _journey(browser, live_server, request, viewport: dict, **context_options) -
     return Journey(page, live_server.url, folder)
 
 
-def _drop_file(page, path: Path, mime: str) -> None:
-    """Drop ``path`` on the upload page's drop zone, as dragging it from the desktop does."""
-    page.evaluate(
-        """([data, name, type]) => {
-            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+def _drop_files(page, paths: list[Path], target: str = '[data-role="dropzone"]') -> list[bool]:
+    """Drop ``paths`` on ``target``, as dragging them from the desktop does.
+
+    Returns, for each of dragenter, dragover and drop, whether the page cancelled
+    the browser's own handling (opening the file in place of the page).
+    """
+    return page.evaluate(
+        """([files, target]) => {
             const transfer = new DataTransfer();
-            transfer.items.add(new File([bytes], name, { type }));
-            const zone = document.querySelector('[data-role="dropzone"]');
-            for (const kind of ["dragenter", "dragover", "drop"]) {
-                zone.dispatchEvent(new DragEvent(kind, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+            for (const [data, name, type] of files) {
+                const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+                transfer.items.add(new File([bytes], name, { type }));
             }
+            const element = document.querySelector(target);
+            return ["dragenter", "dragover", "drop"].map((kind) => !element.dispatchEvent(
+                new DragEvent(kind, { dataTransfer: transfer, bubbles: true, cancelable: true })
+            ));
         }""",
-        [base64.b64encode(path.read_bytes()).decode(), path.name, mime],
+        [[[base64.b64encode(p.read_bytes()).decode(), p.name, MIME[p.suffix]] for p in paths], target],
     )
 
 
@@ -198,8 +207,11 @@ def test_desktop_sign_up_upload_watch_compare_publish_restyle(
     for name, content, message in (
         ("notes.txt", b"not a photo", "“notes.txt” is not an image we can read."),
         ("holiday.jpg", b"just text named like a photo", "“holiday.jpg” is not an image we can read."),
-        ("broken.gif", b"GIF89a but broken", "This image file is damaged or incomplete"),
+        ("broken.jpg", b"\xff\xd8\xff\xe0" + b"not the rest of a JPEG" * 4, "This image file is damaged or incomplete"),
         ("drawing.svg", b"<svg xmlns='http://www.w3.org/2000/svg' width='9' height='9'/>", "is not an image we can"),
+        ("icon.png", png_bytes(20, 20), "This image is 20 x 20 px; it needs at least 32 px on each side."),
+        # a GIF whose header declares 60000 x 60000 px: refused from its header, never decoded
+        ("bomb.gif", b"GIF89a" + (60000).to_bytes(2, "little") * 2 + bytes(32), "(3600 megapixels); the limit is 50"),
         (
             "huge.jpg",
             b"\xff\xd8\xff" + bytes(django_settings.MAX_UPLOAD_BYTES + 5 * 1024 * 1024),
@@ -212,10 +224,15 @@ def test_desktop_sign_up_upload_watch_compare_publish_restyle(
         photo_errors.filter(has_text=message).wait_for()
         assert page.locator('[data-role="preview"]').is_hidden()
     journey.shot("upload-error-too-big")
-    page.click("label.style-choice:has-text('Starry Night')")
-    page.click("button:has-text('Stylize')")  # still refused on the page: nothing is sent
+    posts = len(journey.posts)
+    page.click("button:has-text('Stylize')")  # refused on the page: nothing is sent
     assert page.evaluate("document.activeElement.getAttribute('data-errors-for')") == "photo"
     assert "This file is 30.0 MB" in photo_errors.inner_text()
+    style_errors = page.locator('[data-errors-for="style"]')
+    assert style_errors.inner_text() == "Pick a style or upload your own style image."
+    page.click("label.style-choice:has-text('Starry Night')")
+    assert style_errors.is_hidden(), "picking a style clears its error"
+    assert len(journey.posts) == posts, "nothing was sent"
     # ... and after sending: a TIFF header, which browsers cannot preview, so only the server can tell.
     scan = tmp_path / "scan.tif"
     whole = io.BytesIO()
@@ -231,14 +248,21 @@ def test_desktop_sign_up_upload_watch_compare_publish_restyle(
     assert Stylization.objects.count() == 0
     journey.shot("upload-error-from-server")
 
-    # Drag and drop a photo: an immediate preview at the photo's own size.
+    # Drag and drop a photo: an immediate preview at the photo's own size. Two dropped at
+    # once: the first is the one previewed and sent.
     photo = CONTENT_DIR / "astronaut.png"
-    _drop_file(page, photo, "image/png")
+    assert _drop_files(page, [photo, CONTENT_DIR / "rocket.jpg"]) == [True, True, True]
     preview = page.locator('[data-role="preview"]')
     preview.wait_for()
     assert page.evaluate("document.querySelector('[data-role=preview]').naturalWidth") == 512
     assert photo_errors.is_hidden()
-    assert "astronaut.png" in page.locator('[data-role="file-info"]').inner_text()
+    file_info = page.locator('[data-role="file-info"]')
+    file_info.filter(has_text="(one photo at a time: 1 more not used)").wait_for()
+    assert file_info.inner_text().startswith("astronaut.png, 773 KB, 512 × 512 px")
+    assert page.evaluate("document.querySelector('#id_photo').files.length") == 1
+    # a file dropped beside the drop zone is not opened in place of the page
+    assert _drop_files(page, [CONTENT_DIR / "rocket.jpg"], "h1")[1:] == [True, True]
+    assert page.url == journey.base + "/"
     page.click("label.style-choice:has-text('Starry Night')")
     assert page.is_checked(f"input[name=style][value='{styles['Starry Night'].pk}']")
     journey.shot("upload-preview-style-chosen")
@@ -259,8 +283,18 @@ def test_desktop_sign_up_upload_watch_compare_publish_restyle(
     journey.shot("upload-style-controls")
     page.select_option("#id_second_style", label="The Great Wave")
     assert [page.locator(f".control-{name}").is_visible() for name in mix_controls] == [True, True, True, False]
+    # The same style twice in a mix: refused under that control, before anything is sent.
+    page.select_option("#id_second_style", label="Starry Night")
+    posts = len(journey.posts)
+    page.click("button:has-text('Stylize')")
+    twice = page.locator('[data-errors-for="second_style"]')
+    twice.filter(has_text="Pick different styles to mix: this one is already in the mix.").wait_for()
+    assert page.evaluate("document.activeElement.getAttribute('data-errors-for')") == "second_style"
+    journey.shot("upload-error-same-style-twice")
     page.select_option("#id_second_style", "")
+    assert twice.is_hidden()
     assert [page.locator(f".control-{name}").is_visible() for name in mix_controls] == [False] * 4
+    assert len(journey.posts) == posts, "nothing was sent"
 
     # Send it on a slow link so the progress bar shows.
     cdp = page.context.new_cdp_session(page)
@@ -539,11 +573,17 @@ def test_every_page_fits_a_phone_and_shows_keyboard_focus(browser, live_server, 
     """Each page at 375 px: nothing wider than the screen, and Tab shows where the focus is, on screen."""
     from django.contrib.auth import get_user_model
 
+    from gallery.models import Style
+
     starry, wave = styles["Starry Night"], styles["The Great Wave"]
+    # Long names without a break, as people pick them, must wrap rather than widen the page.
+    with Image.open(STYLES_DIR / "the_scream.jpg") as image:
+        Style.objects.create_from_image(image.convert("RGB"), title="Komposition" * 8, is_public=True)
     owner_journey = _journey(browser, live_server, request, PHONE, is_mobile=True, has_touch=True)
-    owner_journey.sign_up("frank")
-    frank = get_user_model().objects.get(username="frank")
-    gina = get_user_model().objects.create_user("gina", password=PASSWORD)
+    frank_name, gina_name = "frank.featherstonehaugh.maximilian@example.com", "gina_" + "w" * 70
+    owner_journey.sign_up(frank_name)
+    frank = get_user_model().objects.get(username=frank_name)
+    gina = get_user_model().objects.create_user(gina_name, password=PASSWORD)
     mine = _stylized(frank, starry, CONTENT_DIR / "coffee.png", public=True)
     _stylized(frank, wave, CONTENT_DIR / "chelsea.png")
     theirs = _stylized(gina, wave, CONTENT_DIR / "rocket.jpg", public=True)
@@ -557,7 +597,7 @@ def test_every_page_fits_a_phone_and_shows_keyboard_focus(browser, live_server, 
         (f"/s/{mine.pk}/", "detail-own"),
         (f"/s/{mine.pk}/restyle/", "restyle"),
         (f"/s/{theirs.pk}/", "detail-other-user"),
-        ("/u/gina/", "user-gallery"),
+        (f"/u/{gina_name}/", "user-gallery"),
         (f"/report/stylization/{theirs.pk}/", "report"),
         ("/accounts/password_change/", "password-change"),
         ("/no-such-page/", "not-found"),
@@ -578,3 +618,34 @@ def test_every_page_fits_a_phone_and_shows_keyboard_focus(browser, live_server, 
             assert _tab_through(journey) >= 2
     owner_journey.only_own_origin(expected_failures=((404, "/no-such-page/"),))
     anonymous_journey.only_own_origin()
+
+
+def test_without_javascript_the_form_posts_and_the_page_reloads_until_done(
+    browser, live_server, styles, celery_worker_process, request
+):
+    """With scripts off: the form posts as a plain form, the page reloads itself until the
+    result is there, and the result shows at its size (the comparison box needs no script)."""
+    from gallery.models import Stylization
+
+    journey = _journey(browser, live_server, request, DESKTOP, java_script_enabled=False)
+    page = journey.page
+    journey.sign_up("hana")
+    page.set_input_files("#id_photo", str(CONTENT_DIR / "chelsea.png"))
+    page.click("label.style-choice:has-text('Starry Night')")
+    with paused_worker():
+        page.click("button:has-text('Stylize')")
+        page.wait_for_url(re.compile(r"/s/[0-9a-f-]{36}/$"))
+        assert page.locator('[data-role="status"]').inner_text() == "Queued"
+        assert page.locator('[data-role="waiting-text"]').inner_text() == "Waiting in line…"
+        journey.shot("no-script-queued")
+    # the status is only ever updated by the page reloading itself (every 3 s)
+    page.locator('[data-role="status"]', has_text="Done").wait_for(timeout=DONE_TIMEOUT_MS)
+    stylization = Stylization.objects.get()
+    assert stylization.status == "done"
+    result = page.locator("img[data-role=result]")
+    assert page.evaluate("document.querySelector('img[data-role=result]').naturalWidth") == 451
+    assert result.bounding_box()["height"] == pytest.approx(300, abs=1)
+    assert page.locator('[data-role="compare"]').bounding_box()["height"] == pytest.approx(300, abs=1)
+    assert page.locator("noscript").count() == 0, "a finished page does not reload"
+    journey.shot("no-script-done")
+    journey.only_own_origin()

@@ -159,12 +159,15 @@ def test_the_controls_come_back_unfolded_when_changed_or_in_error(alice_client, 
     assert ('<details class="field controls" open>' in response.content.decode()) is unfolded
 
 
-def test_the_same_style_twice_is_refused(alice_client, public_style):
-    response = alice_client.post(
-        reverse("gallery:home"),
-        {"photo": upload(png_bytes()), "style": public_style.pk, "second_style": public_style.pk},
-    )
-    assert "Pick different styles" in " ".join(response.context["form"].non_field_errors())
+def test_the_same_style_twice_is_refused_under_the_repeated_control(alice_client, public_style, scream):
+    twice = "Pick different styles to mix: this one is already in the mix."
+    for second, third, field in ((public_style, None, "second_style"), (scream, scream, "third_style")):
+        data = {"photo": upload(png_bytes()), "style": public_style.pk, "second_style": second.pk}
+        if third:
+            data["third_style"] = third.pk
+        response = alice_client.post(reverse("gallery:home"), data)
+        assert response.context["form"].errors == {field: [twice]}
+    assert not Stylization.objects.exists()
 
 
 def test_output_sizes_are_capped_by_a_setting(alice, settings):

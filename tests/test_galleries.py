@@ -54,6 +54,7 @@ PRIVATE_MATRIX = [
     ("restyle", "get", None, (200, 404, 302, 404)),
     ("visibility", "post", {"public": "1"}, (302, 404, 302, 404)),
     ("like", "post", None, (404, 404, 302, 404)),
+    ("delete", "get", None, (200, 404, 302, 404)),
     ("delete", "post", None, (302, 404, 302, 404)),
 ]
 PUBLIC_MATRIX = [
@@ -65,6 +66,7 @@ PUBLIC_MATRIX = [
     ("restyle", "get", None, (200, 404, 302, 404)),
     ("visibility", "post", {"public": "0"}, (302, 404, 302, 404)),
     ("like", "post", None, (302, 302, 302, 302)),
+    ("delete", "get", None, (200, 404, 302, 404)),
     ("delete", "post", None, (302, 404, 302, 404)),
 ]
 
@@ -81,7 +83,7 @@ def test_permission_matrix_for_every_stylization_view(request, as_persona, visib
     item = request.getfixturevalue(f"{visibility}_item")
     matrix = PRIVATE_MATRIX if visibility == "private" else PUBLIC_MATRIX
     for view, method, data, expected in matrix:
-        if view == "delete":
+        if view == "delete" and method == "post":
             continue  # checked last, below: it removes the item
         client = as_persona(persona)
         response = getattr(client, method)(url_for(view, item.pk), data or {})
@@ -161,6 +163,19 @@ def test_delete_removes_files_after_commit_and_the_unused_photo(
     assert not Stylization.objects.exists()
     assert not Photo.objects.exists()
     assert not any(default_storage.exists(name) for name in names)
+
+
+def test_delete_asks_first_and_says_whether_the_photo_goes_too(alice_client, alice, public_style, private_item):
+    url = reverse("gallery:delete", args=[private_item.pk])
+    page = alice_client.get(url).content.decode()
+    assert "Delete this stylization?" in page
+    assert "Your photo is removed with it: nothing else uses it." in page
+    assert f'href="{reverse("gallery:detail", args=[private_item.pk])}">Cancel</a>' in page
+    assert Stylization.objects.filter(pk=private_item.pk).exists(), "asking deletes nothing"
+    Stylization.objects.create(owner=alice, photo=private_item.photo, style=public_style, max_side=512, engine="onnx")
+    assert "Your photo stays: other stylizations use it." in alice_client.get(url).content.decode()
+    detail = alice_client.get(reverse("gallery:detail", args=[private_item.pk])).content.decode()
+    assert f'<a class="button danger" href="{url}">Delete</a>' in detail, "the detail page's Delete leads here"
 
 
 def test_deleting_one_restyle_keeps_the_shared_photo(alice, public_style, private_item):

@@ -127,10 +127,18 @@ def test_upload_script_gets_field_errors_as_json_and_nothing_is_stored(
     assert not [p for p in media_root.rglob("*") if p.is_file() and "photos" in p.parts]
 
 
-def test_upload_script_gets_form_wide_errors_under_all(alice_client):
-    response = alice_client.post("/", {"photo": upload(png_bytes()), "strength": 100, "max_side": 512}, **JSON)
+def test_upload_script_gets_form_wide_errors_under_all(alice_client, public_style):
+    data = {"photo": upload(png_bytes()), "style": public_style.pk, "style_image": upload(png_bytes())}
+    response = alice_client.post("/", data, **JSON)
     assert response.status_code == 400
-    assert response.json()["errors"]["__all__"][0]["message"] == "Pick a style or upload your own style image."
+    assert response.json()["errors"]["__all__"][0]["message"] == (
+        "Pick a style from the gallery or upload your own style image, not both."
+    )
+    # a missing style is the style picker's own error
+    response = alice_client.post("/", {"photo": upload(png_bytes()), "strength": 100, "max_side": 512}, **JSON)
+    assert response.json()["errors"] == {
+        "style": [{"message": "Pick a style or upload your own style image.", "code": ""}]
+    }
 
 
 def test_style_gallery_restyle_links_lead_to_the_restyle_form_with_that_style(
@@ -161,6 +169,30 @@ def test_style_gallery_restyle_links_lead_to_the_restyle_form_with_that_style(
         page = client.get(f"/styles/?restyle={value}").content.decode()
         assert "/restyle/" not in page
         assert f'href="/?style={other.pk}"' in page
+
+
+def test_a_style_picked_in_the_gallery_replaces_a_mix_and_keeps_the_other_controls(alice_client, alice, public_style):
+    from gallery.models import Style
+
+    other = Style.objects.create_from_image(Image.new("RGB", (64, 64), (0, 90, 200)), title="Blue", is_public=True)
+    # a 70/30 mix of the two, at 60 % strength, 512 px, colours kept
+    source = make_stylization(
+        alice, [(public_style, 0.7), (other, 0.3)], png_bytes(), max_side=512, strength=0.6, keep_colors=True
+    )
+    response = alice_client.get(f"/s/{source.pk}/restyle/?style={other.pk}")
+    form = response.context["form"]
+    assert form["style"].value() == str(other.pk)
+    assert (form["second_style"].value(), form["third_style"].value()) == (None, None)
+    assert (form["strength"].value(), form["keep_colors"].value(), form["max_side"].value()) == (60, True, 512)
+    # sending the form as shown restyles with that one style
+    data = {"style": other.pk, "strength": 60, "keep_colors": "on", "max_side": 512}
+    assert alice_client.post(f"/s/{source.pk}/restyle/?style={other.pk}", data).status_code == 302
+    restyled = Stylization.objects.exclude(pk=source.pk).get()
+    assert [(w.style_id, w.weight) for w in restyled.weights.all()] == [(other.pk, 1.0)]
+    # without a style from the gallery, the restyle form starts from the whole mix
+    form = alice_client.get(f"/s/{source.pk}/restyle/").context["form"]
+    assert (form["style"].value(), form["second_style"].value()) == (public_style.pk, other.pk)
+    assert (form["main_weight"].value(), form["second_weight"].value()) == (70, 30)
 
 
 def test_pagination_keeps_the_pages_other_parameters(alice_client, alice, public_style):

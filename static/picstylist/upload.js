@@ -16,6 +16,8 @@
   var submit = form.querySelector('[data-role="submit"]');
   var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10) || 0;
   var maxPixels = parseInt(form.getAttribute("data-max-pixels"), 10) || 0;
+  var minSide = parseInt(form.getAttribute("data-min-side"), 10) || 0;
+  var styleInput = form.querySelector('input[type="file"][name="style_image"]');
   var FORMATS = "Upload a JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF.";
   var DAMAGED = "This image file is damaged or incomplete and cannot be read. Try saving it again, or another photo.";
   var objectUrl = null;
@@ -59,19 +61,45 @@
   }
 
   // The file's format from its first bytes, as the server decides it
-  // (stylizer.pipeline.ALLOWED_FORMATS); null if it is none of them.
+  // (stylizer.pipeline.ALLOWED_FORMATS), with the size its header declares
+  // where that is at a fixed place (PNG, GIF); null if it is none of them.
   function sniff(file) {
-    return file.slice(0, 16).arrayBuffer().then(function (buffer) {
+    return file.slice(0, 32).arrayBuffer().then(function (buffer) {
       var b = new Uint8Array(buffer);
+      var view = new DataView(buffer);
       var text = String.fromCharCode.apply(null, b);
-      if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "JPEG";
-      if (text.slice(0, 8) === "\x89PNG\r\n\x1a\n") return "PNG";
-      if (text.slice(0, 4) === "GIF8") return "GIF";
-      if (text.slice(0, 4) === "RIFF" && text.slice(8, 12) === "WEBP") return "WEBP";
-      if (text.slice(0, 2) === "BM") return "BMP";
-      if (text.slice(0, 4) === "II*\x00" || text.slice(0, 4) === "MM\x00*") return "TIFF";
-      if (text.slice(4, 8) === "ftyp" && /^(heic|heix|heim|heis|hevc|hevx|mif1|msf1|avif)$/.test(text.slice(8, 12))) return "HEIF";
+      function found(format, width, height) { return { format: format, width: width, height: height }; }
+      if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return found("JPEG");
+      if (text.slice(0, 8) === "\x89PNG\r\n\x1a\n") return b.length >= 24 ? found("PNG", view.getUint32(16), view.getUint32(20)) : found("PNG");
+      if (text.slice(0, 4) === "GIF8") return b.length >= 10 ? found("GIF", view.getUint16(6, true), view.getUint16(8, true)) : found("GIF");
+      if (text.slice(0, 4) === "RIFF" && text.slice(8, 12) === "WEBP") return found("WEBP");
+      if (text.slice(0, 2) === "BM") return found("BMP");
+      if (text.slice(0, 4) === "II*\x00" || text.slice(0, 4) === "MM\x00*") return found("TIFF");
+      if (text.slice(4, 8) === "ftyp" && /^(heic|heix|heim|heis|hevc|hevx|mif1|msf1|avif)$/.test(text.slice(8, 12))) return found("HEIF");
       return null;
+    });
+  }
+
+  // The same words as the server (gallery.forms.ImageUploadField) for a size it refuses, else null.
+  function sizeProblem(width, height) {
+    var pixels = width * height;
+    if (maxPixels && pixels > maxPixels) {
+      return "This image is " + width + " x " + height + " px (" + Math.round(pixels / 1e6) + " megapixels); the limit is " + Math.round(maxPixels / 1e6) + " megapixels.";
+    }
+    if (minSide && Math.min(width, height) < minSide) {
+      return "This image is " + width + " x " + height + " px; it needs at least " + minSide + " px on each side.";
+    }
+    return null;
+  }
+
+  // What a file's size and first bytes tell; resolves to {problem} or {format, width, height}.
+  function screen(file) {
+    if (file.size === 0) return Promise.resolve({ problem: "This file is empty." });
+    if (maxBytes && file.size > maxBytes) return Promise.resolve({ problem: "This file is " + size(file.size) + "; the limit is " + size(maxBytes) + "." });
+    return sniff(file).then(function (found) {
+      if (!found) return { problem: "“" + file.name + "” is not an image we can read. " + FORMATS };
+      if (found.width && found.height && maxPixels && found.width * found.height > maxPixels) return { problem: sizeProblem(found.width, found.height) };
+      return found;
     });
   }
 
@@ -91,24 +119,20 @@
     preview.hidden = true;
     var promise;
     if (!file) promise = Promise.resolve("Choose a photo to stylize.");
-    else if (file.size === 0) promise = Promise.resolve("This file is empty.");
-    else if (maxBytes && file.size > maxBytes) promise = Promise.resolve("This file is " + size(file.size) + "; the limit is " + size(maxBytes) + ".");
     else {
-      promise = sniff(file).then(function (format) {
-        if (!format) return "“" + file.name + "” is not an image we can read. " + FORMATS;
+      promise = screen(file).then(function (found) {
+        if (found.problem) return found.problem;
         return loadPreview(file).then(function (dimensions) {
           var facts = file.name + ", " + size(file.size);
           if (!dimensions) {
             // Browsers show no HEIC or TIFF; the others they decode unless the file is damaged.
-            if (format === "HEIF" || format === "TIFF") { info.textContent = facts + " (no preview in this browser; it is checked when you send it)"; return null; }
+            if (found.format === "HEIF" || found.format === "TIFF") { setInfo(facts + " (no preview in this browser; it is checked when you send it)"); return null; }
             return DAMAGED;
           }
-          var pixels = dimensions.width * dimensions.height;
-          if (maxPixels && pixels > maxPixels) {
-            return "This image is " + dimensions.width + " x " + dimensions.height + " px (" + Math.round(pixels / 1e6) + " megapixels); the limit is " + Math.round(maxPixels / 1e6) + " megapixels.";
-          }
+          var problem = sizeProblem(dimensions.width, dimensions.height);
+          if (problem) return problem;
           preview.hidden = false;
-          info.textContent = facts + ", " + dimensions.width + " × " + dimensions.height + " px";
+          setInfo(facts + ", " + dimensions.width + " × " + dimensions.height + " px");
           return null;
         });
       });
@@ -117,8 +141,14 @@
     return promise;
   }
 
+  var notUsed = 0; // files dropped together with the one used
+
+  function setInfo(text) {
+    info.textContent = text + (text && notUsed ? " (one photo at a time: " + notUsed + " more not used)" : "");
+  }
+
   function showFile(file) {
-    info.textContent = file ? file.name + ", " + size(file.size) : "";
+    setInfo(file ? file.name + ", " + size(file.size) : "");
     showErrors("photo", []);
     zone.classList.remove("has-error");
     if (!file) return;
@@ -130,7 +160,19 @@
     });
   }
 
-  input.addEventListener("change", function () { showFile(input.files[0]); });
+  input.addEventListener("change", function () { notUsed = 0; showFile(input.files[0]); });
+  if (styleInput) {
+    styleInput.addEventListener("change", function () {
+      var file = styleInput.files[0];
+      showErrors("style_image", []);
+      if (file) screen(file).then(function (found) { if (styleInput.files[0] === file && found.problem) showErrors("style_image", [found.problem]); });
+    });
+  }
+  // Changing a control clears the error shown under it.
+  form.addEventListener("change", function (event) {
+    var name = event.target.name;
+    if (name && name !== "photo" && name !== "style_image" && form.querySelector('[data-errors-for="' + name + '"]')) showErrors(name, []);
+  });
 
   ["dragenter", "dragover"].forEach(function (type) {
     zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("dragging"); });
@@ -143,8 +185,19 @@
     zone.classList.remove("dragging");
     var files = event.dataTransfer && event.dataTransfer.files;
     if (!files || !files.length) return;
-    input.files = files;
+    // One photo at a time: the first one dropped is the one previewed and sent.
+    var first = new DataTransfer();
+    first.items.add(files[0]);
+    input.files = first.files;
+    notUsed = files.length - 1;
     showFile(files[0]);
+  });
+  // A file dropped beside the drop zone must not make the browser leave the page (and the form) to show it.
+  ["dragover", "drop"].forEach(function (type) {
+    window.addEventListener(type, function (event) {
+      var types = event.dataTransfer ? Array.prototype.slice.call(event.dataTransfer.types || []) : [];
+      if (types.indexOf("Files") !== -1 && !zone.contains(event.target)) event.preventDefault();
+    });
   });
 
   window.addEventListener("beforeunload", function (event) {
@@ -203,9 +256,33 @@
     if (uploading) return;
     clearErrors();
     submit.disabled = true;
-    inspect(input.files[0]).then(function (problem) {
+    var styleFile = styleInput && styleInput.files[0];
+    Promise.all([
+      inspect(input.files[0]),
+      styleFile ? screen(styleFile).then(function (found) { return found.problem || null; }) : null,
+    ]).then(function (problems) {
       submit.disabled = false;
-      if (problem) { focusError(showErrors("photo", [problem])); return; }
+      // The same checks and words as the server (gallery.forms.StylizationForm), before anything is sent.
+      var errors = {};
+      if (problems[0]) errors.photo = problems[0];
+      if (problems[1]) errors.style_image = problems[1];
+      var style = form.querySelector('input[name="style"]:checked');
+      if (!style && !styleFile) errors.style = "Pick a style or upload your own style image.";
+      if (style && styleFile) errors.__all__ = "Pick a style from the gallery or upload your own style image, not both.";
+      var seen = style ? [style.value] : [];
+      ["second_style", "third_style"].forEach(function (name) {
+        var select = form.querySelector('select[name="' + name + '"]');
+        if (!select || !select.value) return;
+        if (seen.indexOf(select.value) !== -1) errors[name] = "Pick different styles to mix: this one is already in the mix.";
+        else seen.push(select.value);
+      });
+      var first = null;
+      ["__all__", "photo", "style", "second_style", "third_style", "style_image"].forEach(function (name) {
+        if (!errors[name]) return;
+        var box = showErrors(name, [errors[name]]);
+        if (!first) first = box;
+      });
+      if (first) { focusError(first); return; }
       send();
     });
   });
