@@ -388,6 +388,9 @@ def test_desktop_sign_up_upload_watch_compare_publish_restyle(
         queue.filter(has_text=re.compile(r"^next in line, ready in about (a second|\d+ s)$")).wait_for()
         assert page.locator('[data-role="status"]').inner_text() == "Queued"
         journey.shot("restyle-queued")
+        # the worker does not come: 10 s past the estimate the page stops promising it
+        queue.filter(has_text="next in line, taking longer than expected").wait_for(timeout=30_000)
+        journey.shot("restyle-queued-late")
     assert second.photo_id == first.photo_id
     assert second.style == styles["The Great Wave"]
     journey.wait_for_done()

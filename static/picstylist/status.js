@@ -32,15 +32,30 @@
     return Math.round(seconds / 60) + " min";
   }
 
+  // Past its estimate by this much, a wait is said to be taking longer than expected
+  // (a worker busy with a big job, or stalled) rather than promising the same few seconds.
+  var LATE_MS = 10000;
+
+  // When the wait shown for this place in line (or this run) should be over, in ms since the epoch.
+  function expectedBy(el, info) {
+    var key = info.status + ":" + info.position;
+    if (el.__expected && el.__expected.key === key) return el.__expected.at;
+    el.__expected = { key: key, at: Date.now() + Math.max(0, info.eta_seconds) * 1000 };
+    return el.__expected.at;
+  }
+
   // eta_seconds is null until some stylization has finished: then no wait is guessed.
-  function queueText(info) {
+  function queueText(el, info) {
     var known = typeof info.eta_seconds === "number";
+    var late = known && Date.now() > expectedBy(el, info) + LATE_MS;
     if (info.status === "queued" && info.position) {
-      return (info.position === 1 ? "next in line" : ordinal(info.position) + " in line") +
-        (known ? ", ready in about " + duration(info.eta_seconds) : "");
+      var place = info.position === 1 ? "next in line" : ordinal(info.position) + " in line";
+      if (!known) return place;
+      return place + (late ? ", taking longer than expected" : ", ready in about " + duration(info.eta_seconds));
     }
     if (info.status === "running") {
       if (!known) return "painting…";
+      if (late) return "painting, taking longer than expected";
       return info.eta_seconds > 0 ? "painting, about " + duration(info.eta_seconds) + " left" : "painting, almost there";
     }
     return "";
@@ -79,7 +94,7 @@
     var status = role(el, "status");
     if (status) { status.textContent = info.status_label; status.className = "status status-" + info.status; }
     var queue = role(el, "queue");
-    if (queue) queue.textContent = queueText(info);
+    if (queue) queue.textContent = queueText(el, info);
   }
 
   function update(el, info) {
