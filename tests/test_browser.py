@@ -104,7 +104,9 @@ class Journey:
 
     def no_horizontal_scroll(self) -> None:
         """Nothing is wider than the window, and no image sticks out of its box."""
-        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        # clientWidth is the layout width (375 px on the phone); a phone browser zooms out to show
+        # a page that is too wide, so window.innerWidth grows with the page and would hide it.
+        overflow = self.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{self.page.url} is {overflow} px wider than the window"
         sticking_out = self.page.evaluate(
             """() => Array.from(document.querySelectorAll("main img")).filter((img) => {
