@@ -54,6 +54,14 @@
     form.querySelectorAll("[data-errors-for]").forEach(function (box) { box.textContent = ""; box.hidden = true; });
   }
 
+  // Shows {name: [message, ...]} under each control and focuses the topmost; false if there were none.
+  function showAllErrors(errors) {
+    Object.keys(errors).forEach(function (name) { showErrors(name, errors[name]); });
+    var first = form.querySelector("[data-errors-for]:not([hidden])");
+    if (first) focusError(first);
+    return !!first;
+  }
+
   function focusError(box) {
     box.setAttribute("tabindex", "-1");
     box.scrollIntoView({ block: "center" });
@@ -229,12 +237,11 @@
       if (data && data.redirect) { progressText.textContent = "100 %, done"; window.location.assign(data.redirect); return; }
       finish();
       if (data && data.errors) {
-        var first = null;
+        var errors = {};
         Object.keys(data.errors).forEach(function (name) {
-          var box = showErrors(name, data.errors[name].map(function (error) { return error.message; }));
-          if (!first) first = box;
+          errors[name] = data.errors[name].map(function (error) { return error.message; });
         });
-        if (first) focusError(first);
+        showAllErrors(errors);
         return;
       }
       focusError(showErrors("__all__", [request.status === 413 ? "This file is too large to send." : "The upload failed (" + request.status + "). Please try again."]));
@@ -264,26 +271,19 @@
       submit.disabled = false;
       // The same checks and words as the server (gallery.forms.StylizationForm), before anything is sent.
       var errors = {};
-      if (problems[0]) errors.photo = problems[0];
-      if (problems[1]) errors.style_image = problems[1];
+      if (problems[0]) errors.photo = [problems[0]];
+      if (problems[1]) errors.style_image = [problems[1]];
       var style = form.querySelector('input[name="style"]:checked');
-      if (!style && !styleFile) errors.style = "Pick a style or upload your own style image.";
-      if (style && styleFile) errors.__all__ = "Pick a style from the gallery or upload your own style image, not both.";
+      if (!style && !styleFile) errors.style = ["Pick a style or upload your own style image."];
+      if (style && styleFile) errors.__all__ = ["Pick a style from the gallery or upload your own style image, not both."];
       var seen = style ? [style.value] : [];
       ["second_style", "third_style"].forEach(function (name) {
         var select = form.querySelector('select[name="' + name + '"]');
         if (!select || !select.value) return;
-        if (seen.indexOf(select.value) !== -1) errors[name] = "Pick different styles to mix: this one is already in the mix.";
+        if (seen.indexOf(select.value) !== -1) errors[name] = ["Pick different styles to mix: this one is already in the mix."];
         else seen.push(select.value);
       });
-      var first = null;
-      ["__all__", "photo", "style", "second_style", "third_style", "style_image"].forEach(function (name) {
-        if (!errors[name]) return;
-        var box = showErrors(name, [errors[name]]);
-        if (!first) first = box;
-      });
-      if (first) { focusError(first); return; }
-      send();
+      if (!showAllErrors(errors)) send();
     });
   });
 })();
