@@ -403,9 +403,12 @@ def main() -> None:
         fuse_instance_norm,
         make_resolution_independent,
         onnx_model_dir,
+        smooth_upsampling,
     )
 
-    int8_model = make_resolution_independent(onnx.load(str(onnx_model_dir() / "arbitrary_transform.onnx")))
+    int8_model = smooth_upsampling(
+        make_resolution_independent(onnx.load(str(onnx_model_dir() / "arbitrary_transform.onnx")))
+    )
     folded_model = fold_quantization(int8_model)
     folded_bytes = folded_model.SerializeToString()
     dropped_model = drop_redundant_clips(folded_model)

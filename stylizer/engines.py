@@ -42,6 +42,11 @@ TRANSFER_MIN_SIDE = 16
 #: Context read around each tile of a tiled transfer (px): more than the
 #: transfer network's receptive field reaches (tested against untiled runs).
 TILE_HALO = 64
+#: Mirrored margin given to the transfer network on every side and cropped
+#: from its output (px, a multiple of 4). The network's own padding makes the
+#: outer 3-4 px of a result noisier than the rest; with this margin the
+#: border's high-frequency energy is that of the inside (QUALITY.md).
+TRANSFER_BORDER = 16
 
 
 class EngineUnavailable(RuntimeError):
@@ -88,26 +93,34 @@ def prepare_style_image(style: np.ndarray, side: int = STYLE_IMAGE_SIDE) -> np.n
 
 
 def _padded_content(content: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
-    """Reflect-pad uint8 content to a size the transfer network keeps exactly.
+    """Mirror-pad uint8 content for the transfer network; undo with :func:`_crop_padding`.
 
-    Returns the uint8 [H', W', 3] image and the original (H, W).
+    :data:`TRANSFER_BORDER` px on every side, then the bottom and right up to
+    a size the network keeps exactly (a multiple of 4, at least
+    :data:`TRANSFER_MIN_SIDE`). Returns the uint8 [H', W', 3] image and the
+    original (H, W).
     """
     _check_rgb_uint8(content, "content image")
     height, width = content.shape[:2]
 
-    def padded(size: int) -> int:
-        size = max(size, TRANSFER_MIN_SIDE)
-        return -(-size // TRANSFER_SIZE_MULTIPLE) * TRANSFER_SIZE_MULTIPLE
+    def extra(size: int) -> int:
+        padded = max(size + 2 * TRANSFER_BORDER, TRANSFER_MIN_SIDE)
+        return -(-padded // TRANSFER_SIZE_MULTIPLE) * TRANSFER_SIZE_MULTIPLE - size - TRANSFER_BORDER
 
-    pad_h, pad_w = padded(height) - height, padded(width) - width
-    if pad_h or pad_w:
-        # "symmetric" works for any pad width, even wider than the image.
-        content = np.pad(content, ((0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
-    return content, (height, width)
+    border = TRANSFER_BORDER
+    # "symmetric" works for any pad width, even wider than the image.
+    padded = np.pad(content, ((border, extra(height)), (border, extra(width)), (0, 0)), mode="symmetric")
+    return padded, (height, width)
+
+
+def _crop_padding(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The part of a padded [H', W', C] image (see :func:`_padded_content`) that is the content of ``size``."""
+    height, width = size
+    return image[TRANSFER_BORDER : TRANSFER_BORDER + height, TRANSFER_BORDER : TRANSFER_BORDER + width]
 
 
 def _content_batch(content: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
-    """Reflect-pad content to a size the transfer network keeps exactly.
+    """Mirror-pad content as :func:`_padded_content` does.
 
     Returns the float32 [1, H', W', 3] batch in [0, 1] and the original (H, W).
     """
@@ -116,10 +129,8 @@ def _content_batch(content: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
 
 
 def _to_uint8(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Crop a float [H', W', 3] image in [0, 1] to ``size`` and convert to uint8."""
-    height, width = size
-    cropped = image[:height, :width, :]
-    return np.clip(np.rint(cropped * 255.0), 0, 255).astype(np.uint8)
+    """The content of ``size`` from a padded float [H', W', 3] image in [0, 1], as uint8."""
+    return np.clip(np.rint(_crop_padding(image, size) * 255.0), 0, 255).astype(np.uint8)
 
 
 def mix_bottlenecks(
@@ -212,6 +223,39 @@ def make_resolution_independent(model: Any) -> Any:
         dims[1].dim_param = "height"
         dims[2].dim_param = "width"
     del model.graph.value_info[:]
+    return model
+
+
+def smooth_upsampling(model: Any) -> Any:
+    """Make the transfer network's upsampling bilinear instead of nearest-neighbour, in place.
+
+    The decoder doubles the resolution twice with nearest-neighbour
+    ``Resize`` ops (Ghiasi et al. 2017 follow Dumoulin et al.'s
+    resize-convolution). On this int8 network that leaves a 4 px grid in flat
+    areas, visible at 4x zoom: in the flattest 64 px blocks of the test
+    photos the grid frequencies hold up to 10x the share of the
+    luminance power they hold in the photo. Bilinear upsampling with
+    half-pixel centres (``mode="linear"``, ``coordinate_transformation_mode=
+    "half_pixel"``; Odena, Dumoulin, Olah, "Deconvolution and Checkerboard
+    Artifacts", Distill 2016) brings it to the photo's own level; the
+    strokes and colours stay (figures in QUALITY.md).
+
+    Args:
+        model: an ``onnx.ModelProto`` of the style transfer network.
+
+    Returns:
+        The same ``ModelProto``.
+    """
+    from onnx import helper
+
+    for node in model.graph.node:
+        if node.op_type != "Resize":
+            continue
+        kept = [a for a in node.attribute if a.name not in ("mode", "coordinate_transformation_mode", "nearest_mode")]
+        del node.attribute[:]
+        node.attribute.extend(kept)
+        node.attribute.append(helper.make_attribute("mode", "linear"))
+        node.attribute.append(helper.make_attribute("coordinate_transformation_mode", "half_pixel"))
     return model
 
 
@@ -789,7 +833,7 @@ class OnnxEngine:
         transfer_path = model_dir / "arbitrary_transform.onnx"
         threads = intra_op_threads or default_intra_op_threads()
         try:
-            transfer = make_resolution_independent(onnx.load(str(transfer_path)))
+            transfer = smooth_upsampling(make_resolution_independent(onnx.load(str(transfer_path))))
             if float_weights:
                 transfer = fuse_instance_norm(drop_redundant_clips(fold_quantization(transfer)))
             self._predict = OnnxSession(predict_path, runtime, threads, memory_arena)
@@ -883,18 +927,27 @@ class OnnxEngine:
         for k, epsilon in enumerate(epsilons):
             feeds[f"instance_norm_mean_{k}"] = measured[f"instance_norm_mean_{k}"]
             feeds[f"instance_norm_inv_std_{k}"] = 1.0 / np.sqrt(measured[f"instance_norm_var_{k}"] + epsilon)
-        padded, (height, width) = _padded_content(content)
+        padded, size = _padded_content(content)
         stylized = np.empty_like(padded)
         core = self.tile_side - 2 * TILE_HALO
         for top, bottom, keep_top, keep_bottom in tile_spans(padded.shape[0], core, TILE_HALO):
             for left, right, keep_left, keep_right in tile_spans(padded.shape[1], core, TILE_HALO):
                 feeds[self._content_input] = (padded[top:bottom, left:right].astype(np.float32) / 255.0)[np.newaxis]
-                tile = tile_session.run(feeds)[0, keep_top - top :, keep_left - left :]
-                stylized[keep_top:keep_bottom, keep_left:keep_right] = _to_uint8(
-                    tile, (keep_bottom - keep_top, keep_right - keep_left)
-                )
+                tile = tile_session.run(feeds)[0]
+                tile = tile[keep_top - top : keep_bottom - top, keep_left - left : keep_right - left]
+                stylized[keep_top:keep_bottom, keep_left:keep_right] = np.clip(np.rint(tile * 255.0), 0, 255)
         tile_session.release_memory()
-        return np.ascontiguousarray(stylized[:height, :width])
+        return np.ascontiguousarray(_crop_padding(stylized, size))
+
+    def release_memory(self) -> None:
+        """Hand both networks' activation buffers back to the system (see :meth:`OnnxSession.release_memory`).
+
+        The next call allocates them again (about 0.05 s at 1024 px here);
+        worth it before decoding a photo for a print-size result, so the
+        decoded photo and the buffers are not held at once.
+        """
+        self._predict.release_memory()
+        self._transfer.release_memory()
 
     def _tiling_sessions(self) -> tuple[bytes, OnnxSession, list[float]]:
         """The statistics network (serialized) and the tile network (compiled), built on the first large photo."""
@@ -947,6 +1000,9 @@ class TfHubEngine:
 
     name = "tfhub"
     supports_bottleneck = False
+
+    def release_memory(self) -> None:
+        """Nothing to do: TensorFlow's allocator keeps its own pool."""
 
     def __init__(self, handle: str, intra_op_threads: int = 0) -> None:
         self.handle = handle
