@@ -135,11 +135,11 @@ class StylizationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Controls")
     def controls(self, stylization: Stylization) -> str:
-        parts = [f"{stylization.strength_percent} %", f"{stylization.max_side} px"]
+        parts = [f"{stylization.strength_percent} %", f"{stylization.brush} brush", f"{stylization.max_side} px"]
         if stylization.style_count > 1:
             parts.append(f"mix of {stylization.style_count}")
-        if stylization.keep_colors:
-            parts.append("photo colours")
+        if stylization.colors < 1:
+            parts.append(f"colours {stylization.colors_percent} %")
         return ", ".join(parts)
 
     @admin.action(description="Re-queue (failed, or stuck in queued/running)")

@@ -11,9 +11,9 @@ from django.template.defaultfilters import filesizeformat
 from stylizer.pipeline import ImageRejected, load_image
 from stylizer.runtime import BOTTLENECK_ENGINES
 
-from .models import Style
+from .models import BRUSH_CHOICES, Style
 
-OUTPUT_SIDES = (512, 1024, 2048)
+OUTPUT_SIDES = (512, 1024, 2048, 4096)
 
 
 class SignUpForm(UserCreationForm):
@@ -74,9 +74,10 @@ class StyleChoiceField(forms.ModelChoiceField):
 class StylizationForm(forms.Form):
     """A new stylization (``with_photo``) or a restyle of a stored photo, with the style controls.
 
-    Controls, in the terms of Ghiasi et al. 2017: strength (0-100 %), a mix of
-    up to three styles with weights, luminance-only transfer (keep the photo's
-    colours) and the output's long side. Engines without a style bottleneck
+    Controls (see :mod:`stylizer.painting`): strength (0-100 %, from the photo
+    to the full style), a mix of up to three styles with weights (shown as
+    shares of 100 %), the brush size, the colours (0-100 %, from the photo's
+    to the style's) and the output's long side. Engines without a style bottleneck
     (``tfhub``) cannot offer strength or mixing: those fields are disabled and
     say so.
     """
@@ -91,7 +92,12 @@ class StylizationForm(forms.Form):
         help_text="A painting or any picture whose look you want. It stays private.",
     )
     main_weight = forms.IntegerField(
-        required=False, label="Weight of the main style", min_value=1, max_value=100, initial=100
+        required=False,
+        label="Weight of the main style",
+        min_value=1,
+        max_value=100,
+        initial=100,
+        help_text="Weights are relative: each one's share of the mix shows beside it.",
     )
     second_style = StyleChoiceField(
         queryset=Style.objects.none(), required=False, label="Mix with a second style", empty_label="No mix"
@@ -112,10 +118,24 @@ class StylizationForm(forms.Form):
         max_value=100,
         initial=100,
         widget=forms.NumberInput(attrs={"type": "range", "step": 5}),
-        help_text="0 % keeps your photo's own look, 100 % is the full style.",
+        help_text="0 % is your photo unchanged, 100 % the full style; each step changes the picture by about as much.",
     )
-    keep_colors = forms.BooleanField(
-        label="Keep my photo's colours", required=False, help_text="Only the brush work of the style is applied."
+    brush = forms.ChoiceField(
+        label="Brush size",
+        choices=BRUSH_CHOICES,
+        initial="medium",
+        required=False,
+        help_text="The size of the strokes relative to the picture. It stays the same at every output size: "
+        "a bigger output is the same painting with more detail.",
+    )
+    colors = forms.IntegerField(
+        label="Colours (%)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        initial=100,
+        widget=forms.NumberInput(attrs={"type": "range", "step": 5}),
+        help_text="0 % keeps your photo's colours, 100 % takes the style's; the brush work is the same.",
     )
     max_side = forms.TypedChoiceField(
         label="Output size (long side)",
@@ -151,9 +171,13 @@ class StylizationForm(forms.Form):
         "second_weight",
         "third_style",
         "third_weight",
-        "keep_colors",
+        "brush",
+        "colors",
         "max_side",
     )
+
+    #: The mix's weights; the page shows each as its share of 100 %.
+    weight_fields = ("main_weight", "second_weight", "third_weight")
 
     def control_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.CONTROL_FIELDS]
@@ -161,15 +185,16 @@ class StylizationForm(forms.Form):
     @property
     def controls_open(self) -> bool:
         """Whether the form shows its controls unfolded: when they differ from their
-        defaults (strength, a mix, the photo's colours kept) or one of them has an error."""
-        defaults = ((name, self.fields[name].initial) for name in ("strength", "second_style"))
+        defaults (strength, a mix, brush, colours) or one of them has an error."""
+        names = ("strength", "second_style", "brush", "colors")
+        defaults = ((name, self.fields[name].initial) for name in names)
         # a control left out keeps its default (see clean)
         changed = any(self[name].value() not in (None, "", initial, str(initial)) for name, initial in defaults)
-        return changed or bool(self["keep_colors"].value()) or any(self[name].errors for name in self.CONTROL_FIELDS)
+        return changed or any(self[name].errors for name in self.CONTROL_FIELDS)
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        for name in ("main_weight", "second_weight", "third_weight", "strength", "max_side"):
+        for name in ("main_weight", "second_weight", "third_weight", "strength", "colors", "brush", "max_side"):
             if cleaned.get(name) in (None, ""):
                 cleaned[name] = self.fields[name].initial  # a control left out keeps its default
         if self.errors:

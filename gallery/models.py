@@ -13,6 +13,7 @@ from django.db.models import Count, F, Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from stylizer.painting import BRUSH_SIDES, DEFAULT_BRUSH
 from stylizer.pipeline import encode_jpeg, encode_original, fit_long_side, make_thumbnail
 
 from .storage import PRIVATE_PREFIX, PUBLIC_PREFIX
@@ -204,6 +205,10 @@ class StylizationQuerySet(models.QuerySet):
         return self.filter(is_public=True, status=Stylization.Status.DONE)
 
 
+#: The brush sizes offered, finest first (stylizer.painting.BRUSH_SIDES).
+BRUSH_CHOICES = [(name, name.capitalize()) for name in BRUSH_SIDES]
+
+
 class Stylization(models.Model):
     """One photo rendered in one style (or a mix of up to three) by the Celery worker."""
 
@@ -223,9 +228,19 @@ class Stylization(models.Model):
     strength = models.FloatField(
         default=1.0,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
-        help_text="0-1: the photo's own style bottleneck (0) to the style's (1).",
+        help_text="0-1: the photo itself (0) to the full style (1), in even steps (stylizer.painting).",
     )
-    keep_colors = models.BooleanField(default=False, help_text="Luminance-only transfer: keep the photo's colours.")
+    colors = models.FloatField(
+        default=1.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="0-1: the photo's colours (0) to the style's (1).",
+    )
+    brush = models.CharField(
+        max_length=10,
+        choices=BRUSH_CHOICES,
+        default=DEFAULT_BRUSH,
+        help_text="Size of the strokes relative to the picture, the same at every output size.",
+    )
     max_side = models.PositiveIntegerField(help_text="Long side of the result, px.")
     engine = models.CharField(max_length=20)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
@@ -274,6 +289,17 @@ class Stylization(models.Model):
     @property
     def strength_percent(self) -> int:
         return round(self.strength * 100)
+
+    @property
+    def colors_percent(self) -> int:
+        return round(self.colors * 100)
+
+    @property
+    def style_names(self) -> str:
+        """Every style of the mix, heaviest first ("Starry Night + The Scream"), from the weights
+        (prefetch ``weights__style`` for lists)."""
+        names = [str(weight.style) for weight in self.weights.all()]
+        return " + ".join(names) or (str(self.style) if self.style else "a deleted style")
 
     @property
     def seconds_processing(self) -> float | None:
@@ -483,7 +509,8 @@ def submit_stylization(
     photo_image=None,
     photo_info=None,
     strength: float = 1.0,
-    keep_colors: bool = False,
+    colors: float = 1.0,
+    brush: str = DEFAULT_BRUSH,
     max_side: int | None = None,
     engine: str | None = None,
 ) -> Stylization:
@@ -520,7 +547,8 @@ def submit_stylization(
                 photo=photo,
                 style=max(styles, key=lambda pair: pair[1])[0],
                 strength=strength,
-                keep_colors=keep_colors,
+                colors=colors,
+                brush=brush,
                 max_side=max_side or settings.STYLIZER_MAX_SIDE,
                 engine=engine or settings.STYLIZER_ENGINE,
             )

@@ -157,7 +157,8 @@ def _submit(request: HttpRequest, form: StylizationForm, **photo) -> Stylization
                 owner=request.user,
                 styles=form.mix(main_style),
                 strength=data["strength"] / 100,
-                keep_colors=data["keep_colors"],
+                colors=data["colors"] / 100,
+                brush=data["brush"],
                 max_side=data["max_side"],
                 **photo,
             )
@@ -210,7 +211,12 @@ def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """Stylize the same photo again with other styles or controls, without uploading it again."""
     source = _get_own_stylization(request, pk)
     weights = list(source.weights.select_related("style"))
-    initial = {"strength": source.strength_percent, "keep_colors": source.keep_colors, "max_side": source.max_side}
+    initial = {
+        "strength": source.strength_percent,
+        "colors": source.colors_percent,
+        "brush": source.brush,
+        "max_side": source.max_side,
+    }
     for rank, weight in zip(("main", "second", "third"), weights, strict=False):
         initial["style" if rank == "main" else f"{rank}_style"] = weight.style_id
         initial[f"{rank}_weight"] = max(1, round(weight.weight * 100))
@@ -229,10 +235,14 @@ def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return render(request, "gallery/restyle.html", {"form": form, "source": source})
 
 
+#: Cards name every style of a mix (Stylization.style_names): one query per page for all of them.
+MIX = Prefetch("weights", queryset=StyleWeight.objects.select_related("style"))
+
+
 @login_required
 @require_GET
 def my_gallery(request: HttpRequest) -> HttpResponse:
-    stylizations = Stylization.objects.owned_by(request.user).select_related("style")
+    stylizations = Stylization.objects.owned_by(request.user).select_related("style").prefetch_related(MIX)
     status = request.GET.get("status", "")
     if status in Stylization.Status.values:
         stylizations = stylizations.filter(status=status)
@@ -244,14 +254,16 @@ def my_gallery(request: HttpRequest) -> HttpResponse:
 def public_gallery(request: HttpRequest) -> HttpResponse:
     sort = "liked" if request.GET.get("sort") == "liked" else "newest"
     order = ["-like_count", "-created"] if sort == "liked" else ["-created"]
-    stylizations = Stylization.objects.public().select_related("style", "owner").order_by(*order)
+    stylizations = Stylization.objects.public().select_related("style", "owner").prefetch_related(MIX).order_by(*order)
     return render(request, "gallery/public_gallery.html", {"page": _page(request, stylizations), "sort": sort})
 
 
 @require_GET
 def user_gallery(request: HttpRequest, username: str) -> HttpResponse:
     person = get_object_or_404(get_user_model(), username=username, is_active=True)
-    stylizations = Stylization.objects.public().filter(owner=person).select_related("style", "owner")
+    stylizations = (
+        Stylization.objects.public().filter(owner=person).select_related("style", "owner").prefetch_related(MIX)
+    )
     return render(request, "gallery/user_gallery.html", {"person": person, "page": _page(request, stylizations)})
 
 

@@ -364,8 +364,8 @@ if STYLIZER_TILE_SIDE and (STYLIZER_TILE_SIDE % 4 or STYLIZER_TILE_SIDE < 256):
 # Intra-op threads per worker process; 0 means cores / worker concurrency.
 STYLIZER_INTRA_OP_THREADS = env_int("STYLIZER_INTRA_OP_THREADS", 0)
 STYLIZER_MAX_SIDE = env_int("STYLIZER_MAX_SIDE", 1024, minimum=16)
-# Output sizes offered to users (long side, px) are 512, 1024 and 2048, capped by this.
-STYLIZER_MAX_SIDE_CAP = env_int("STYLIZER_MAX_SIDE_CAP", 2048, minimum=16)
+# Output sizes offered to users (long side, px) are 512, 1024, 2048 and 4096 (prints), capped by this.
+STYLIZER_MAX_SIDE_CAP = env_int("STYLIZER_MAX_SIDE_CAP", 4096, minimum=16)
 # Each worker child runs the network once at this long side (px) right after
 # it starts, so the first real job does not pay onnxruntime's first-call
 # set-up (about 0.05 s at 1024 px here); 0 turns the warm-up off.

@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 import numpy as np
 import pillow_heif
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 pillow_heif.register_heif_opener()
 
@@ -162,15 +162,17 @@ def load_image(
         if max_side is not None and image.format in {"JPEG", "MPO"}:
             image.draft(image.mode, fitted_size(file_size, max_side))
         image.load()
-        upright = ImageOps.exif_transpose(image)
-        rgb = to_rgb(upright)
+        rotated = image.getexif().get(ExifTags.Base.Orientation, 1) in (5, 6, 7, 8)  # these swap the sides
+        # in place: a 20-megapixel photo is held twice rather than three times
+        ImageOps.exif_transpose(image, in_place=True)
+        rgb = to_rgb(image)
     except Image.DecompressionBombError:
         raise ImageRejected(_too_many_pixels(max_pixels)) from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise ImageRejected(DAMAGED) from None
     clean = Image.new("RGB", rgb.size)
     clean.paste(rgb)
-    width, height = file_size[::-1] if upright.size != image.size else file_size  # EXIF rotation swaps them
+    width, height = file_size[::-1] if rotated else file_size
     return clean, ImageInfo(image.format, width, height, frames)
 
 
@@ -233,30 +235,11 @@ def encode_original(image: Image.Image, source_format: str) -> tuple[bytes, str]
 def encode_jpeg(image: Image.Image, quality: int) -> bytes:
     """Encode as baseline-progressive JPEG with no metadata. ``quality`` is 1-95."""
     buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, "JPEG", quality=quality, optimize=True, progressive=True)
+    image = image if image.mode == "RGB" else image.convert("RGB")  # no copy of a 16-megapixel result
+    image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=True)
     return buffer.getvalue()
 
 
 def make_thumbnail(image: Image.Image, side: int, quality: int) -> bytes:
     """A JPEG whose long side is at most ``side`` px, aspect ratio kept."""
     return encode_jpeg(fit_long_side(image, side), quality)
-
-
-def keep_original_colors(content: np.ndarray, stylized: np.ndarray) -> np.ndarray:
-    """Luminance-only transfer: the stylized image's luminance with the photo's colours.
-
-    Gatys, Bethge, Hertzmann, Shechtman, "Preserving Color in Neural Artistic
-    Style Transfer" (2016, arXiv:1606.05897), section 2.2: take Y from the
-    stylized image and Cb, Cr from the content image (ITU-R BT.601 YCbCr).
-
-    Args:
-        content, stylized: uint8 arrays H x W x 3 of the same size.
-
-    Returns:
-        uint8 array H x W x 3.
-    """
-    if content.shape != stylized.shape:
-        raise ValueError(f"content {content.shape} and stylized {stylized.shape} differ in size")
-    luminance = from_array(stylized).convert("YCbCr").getchannel("Y")
-    _, cb, cr = from_array(content).convert("YCbCr").split()
-    return to_array(Image.merge("YCbCr", (luminance, cb, cr)).convert("RGB"))

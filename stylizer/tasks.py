@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,7 +18,8 @@ from django.utils import timezone
 from PIL import Image
 
 from . import pipeline
-from .engines import UnsupportedControl, mix_bottlenecks
+from .engines import UnsupportedControl
+from .painting import Controls, paint
 from .runtime import EngineUnavailable, get_engine, warm_up
 
 logger = logging.getLogger(__name__)
@@ -54,22 +56,91 @@ def encode_result(output: np.ndarray, started: float) -> RenderedImage:
     )
 
 
-def render(content_file, style_file, *, max_side: int, engine_name: str | None = None) -> RenderedImage:
-    """Decode, fit, stylize and encode one photo with one style. Pure of Django's ORM.
+def paint_photo(
+    engine,
+    content: np.ndarray,
+    controls: Controls,
+    weights: Sequence[float],
+    style_bottleneck: Callable[[int], np.ndarray],
+    style_image: Callable[[], np.ndarray],
+    content_bottleneck: Callable[[], np.ndarray],
+) -> np.ndarray:
+    """Paint ``content`` (uint8 H x W x 3) with a mix of styles; the site and ``manage.py stylize`` both come here.
+
+    ``style_bottleneck(i)`` gives the i-th style's bottleneck, ``style_image()``
+    the first style's uint8 image (for engines without a bottleneck) and
+    ``content_bottleneck()`` the photo's own bottleneck (for strength below
+    1); each is called only when the engine needs it, so cached values cost
+    nothing. Returns uint8 H x W x 3 (:func:`stylizer.painting.paint`).
+
+    Raises:
+        UnsupportedControl: the engine cannot offer the requested controls.
+    """
+    if not engine.supports_bottleneck:
+        return paint(engine, content, controls, weights=weights, style_image=style_image())
+    return paint(
+        engine,
+        content,
+        controls,
+        style_bottlenecks=[style_bottleneck(index) for index in range(len(weights))],
+        weights=weights,
+        content_bottleneck=content_bottleneck() if 0.0 < controls.strength < 1.0 else None,
+    )
+
+
+def render(
+    content_file,
+    style_files: Sequence,
+    *,
+    max_side: int,
+    weights: Sequence[float] | None = None,
+    controls: Controls | None = None,
+    engine_name: str | None = None,
+) -> tuple[np.ndarray, float]:
+    """Decode, fit and paint one photo with a mix of style images. Pure of Django's ORM.
 
     Args:
-        content_file, style_file: binary file objects of the encoded images.
+        content_file: binary file object of the encoded photo.
+        style_files: 1-3 binary file objects of the encoded style images.
         max_side: long side of the result in px (the content is never upscaled).
+        weights: one per style (default: equal); normalised to sum to 1.
+        controls: strength, colours and brush.
         engine_name: ``onnx`` or ``tfhub``; default ``settings.STYLIZER_ENGINE``.
+
+    Returns:
+        The result (uint8 H x W x 3) and the seconds taken.
 
     Raises:
         pipeline.ImageRejected: a file cannot be decoded or is too large.
         EngineUnavailable: the engine's model cannot be loaded.
+        UnsupportedControl: the engine cannot offer the requested controls.
     """
     started = time.perf_counter()
-    content = _content_image(content_file, max_side)
-    output = get_engine(engine_name).stylize(pipeline.to_array(content), _style_array(style_file))
-    return encode_result(output, started)
+    engine = _engine_for(engine_name, max_side)
+    content = pipeline.to_array(_content_image(content_file, max_side))
+    output = paint_photo(
+        engine,
+        content,
+        controls or Controls(),
+        weights or [1.0] * len(style_files),
+        style_bottleneck=lambda index: engine.style_bottleneck(_style_array(style_files[index])),
+        style_image=lambda: _style_array(style_files[0]),
+        content_bottleneck=lambda: engine.style_bottleneck(content),
+    )
+    return output, time.perf_counter() - started
+
+
+#: Results with a long side over this (px) first release the networks' buffers,
+#: so a worker never holds them and a large decoded photo at once.
+RELEASE_MEMORY_ABOVE_SIDE = 2048
+
+
+def _engine_for(name: str | None, max_side: int):
+    """This process's engine, its buffers released first for a print-size result."""
+    engine = get_engine(name)
+    if max_side > RELEASE_MEMORY_ABOVE_SIDE:
+        engine.release_memory()
+    return engine
 
 
 def _content_image(content_file, max_side: int) -> Image.Image:
@@ -150,21 +221,21 @@ def run_stylization(stylization) -> tuple[RenderedImage, bytes]:
     """
     started = time.perf_counter()
     weights = list(stylization.weights.select_related("style"))
+    engine = _engine_for(stylization.engine, stylization.max_side)
     content_image = _content_image(io.BytesIO(_read(stylization.photo.image)), stylization.max_side)
     content = pipeline.to_array(content_image)
-    engine = get_engine(stylization.engine)
-    if engine.supports_bottleneck:
-        bottlenecks = [_style_bottleneck(engine, weight.style) for weight in weights]
-        photo_bottleneck = _photo_bottleneck(engine, stylization.photo, content) if stylization.strength < 1 else None
-        bottleneck = mix_bottlenecks(bottlenecks, [w.weight for w in weights], photo_bottleneck, stylization.strength)
-        output = engine.transfer(content, bottleneck)
-    else:
-        if len(weights) > 1 or stylization.strength < 1:
-            raise UnsupportedControl(f"The {engine.name} engine cannot mix styles or change the strength.")
-        output = engine.stylize(content, _style_array(io.BytesIO(_read(weights[0].style.image))))
-    if stylization.keep_colors:
-        output = pipeline.keep_original_colors(content, output)
     preview = pipeline.encode_jpeg(content_image, settings.STYLIZER_JPEG_QUALITY)
+    del content_image  # a 4096 px photo is held once, as the array, while it is painted
+    controls = Controls(strength=stylization.strength, colors=stylization.colors, brush=stylization.brush)
+    output = paint_photo(
+        engine,
+        content,
+        controls,
+        [weight.weight for weight in weights],
+        style_bottleneck=lambda index: _style_bottleneck(engine, weights[index].style),
+        style_image=lambda: _style_array(io.BytesIO(_read(weights[0].style.image))),
+        content_bottleneck=lambda: _photo_bottleneck(engine, stylization.photo, content),
+    )
     return encode_result(output, started), preview
 
 

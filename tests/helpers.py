@@ -62,7 +62,8 @@ def make_stylization(
     name: str = "photo.png",
     max_side: int = 1024,
     strength: float = 1.0,
-    keep_colors: bool = False,
+    colors: float = 1.0,
+    brush: str = "medium",
 ):
     """A queued stylization of ``data`` (stored as is, unchecked) with ``styles``.
 
@@ -83,7 +84,8 @@ def make_stylization(
         max_side=max_side,
         engine="onnx",
         strength=strength,
-        keep_colors=keep_colors,
+        colors=colors,
+        brush=brush,
     )
     total = sum(weight for _, weight in pairs)
     StyleWeight.objects.bulk_create(

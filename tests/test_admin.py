@@ -138,7 +138,7 @@ def test_hide_from_public_and_delete(admin_client, alice, public_style, django_c
 
 def test_stylization_list_shows_timings_controls_and_filters(admin_client, alice, public_style):
     done = finish_stylization(
-        make_stylization(alice, [(public_style, 1.0)], png_bytes(), strength=0.6, keep_colors=True)
+        make_stylization(alice, [(public_style, 1.0)], png_bytes(), strength=0.6, colors=0.4, brush="broad")
     )
     queued = make_stylization(alice, public_style, png_bytes())
     changelist = reverse("admin:gallery_stylization_changelist")
@@ -148,7 +148,7 @@ def test_stylization_list_shows_timings_controls_and_filters(admin_client, alice
         done,
     ]
     html = admin_client.get(changelist).content.decode()
-    assert "60 %, 1024 px, photo colours" in html
+    assert "60 %, broad brush, 1024 px, colours 40 %" in html
     assert reverse("gallery:file", args=[done.pk, "thumbnail"]) in html
 
 

@@ -277,7 +277,8 @@ def test_desktop_sign_up_upload_watch_compare_publish_restyle(
     assert page.locator('[data-role="strength-value"]').inner_text() == "100"
     assert page.input_value("#id_second_style") == ""
     assert page.locator("#id_second_style option:checked").inner_text() == "No mix"
-    assert not page.is_checked("#id_keep_colors")
+    assert page.input_value("#id_colors") == "100"
+    assert page.input_value("#id_brush") == "medium"
     assert page.input_value("#id_max_side") == str(django_settings.STYLIZER_MAX_SIDE)
     # A mix's weights show once there is a style to mix with.
     mix_controls = ("main_weight", "second_weight", "third_style", "third_weight")
@@ -285,6 +286,21 @@ def test_desktop_sign_up_upload_watch_compare_publish_restyle(
     journey.shot("upload-style-controls")
     page.select_option("#id_second_style", label="The Great Wave")
     assert [page.locator(f".control-{name}").is_visible() for name in mix_controls] == [True, True, True, False]
+
+    # The weights show as shares of the mix, adding up to 100 %, while they are set.
+    def shares() -> list[str]:
+        return [
+            page.locator(f'output[data-weight="{name}"]').inner_text()
+            for name in ("main_weight", "second_weight", "third_weight")
+        ]
+
+    assert shares() == ["= 67 % of the mix", "= 33 % of the mix", ""]
+    page.fill("#id_main_weight", "25")
+    assert shares() == ["= 33 % of the mix", "= 67 % of the mix", ""]
+    page.fill("#id_main_weight", "100")
+    page.locator("#id_colors").fill("40")
+    assert page.locator('[data-role="colors-value"]').inner_text() == "40"
+    page.locator("#id_colors").fill("100")
     # The same style twice in a mix: refused under that control, before anything is sent.
     page.select_option("#id_second_style", label="Starry Night")
     posts = len(journey.posts)

@@ -50,6 +50,91 @@ def test_stylize_reports_bad_input_as_a_command_error(tmp_path):
         )
 
 
+def _rgb(path) -> np.ndarray:
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.float64)
+
+
+def test_stylize_at_strength_0_writes_the_photo_itself_as_png(tmp_path):
+    out = tmp_path / "same.png"
+    call_command(
+        "stylize",
+        "--strength",
+        "0",
+        str(CONTENT_DIR / "coffee.png"),
+        str(STYLES_DIR / "the_scream.jpg"),
+        "-o",
+        str(out),
+    )
+    assert Image.open(out).format == "PNG"
+    assert np.abs(_rgb(out) - _rgb(CONTENT_DIR / "coffee.png")).mean() < 1
+
+
+def test_stylize_takes_every_control_and_paints_as_the_site_does(tmp_path, alice, public_style):
+    from gallery.models import Style
+    from stylizer.tasks import stylize_stylization
+
+    from .helpers import make_stylization
+
+    with Image.open(STYLES_DIR / "the_scream.jpg") as image:
+        scream = Style.objects.create_from_image(image.convert("RGB"), title="The Scream", is_public=True)
+    out = tmp_path / "mix.jpg"  # encoded as the site encodes its results
+    # the style images as the site stores them
+    stored = []
+    for style in (public_style, scream):
+        stored.append(tmp_path / f"{style.pk}.{style.image.name.rsplit('.', 1)[-1]}")
+        stored[-1].write_bytes(style.image.open("rb").read())
+    mix = [str(CONTENT_DIR / "rocket.jpg"), *map(str, stored)]
+    call_command(
+        "stylize", *mix,
+        "--weights", "2", "1", "--strength", "60", "--brush", "broad", "--colors", "50", "--max-side", "512",
+        "-o", str(out),
+    )  # fmt: skip
+    cli = _rgb(out)
+    assert cli.shape == (342, 512, 3)
+    site = make_stylization(
+        alice,
+        [(public_style, 2.0), (scream, 1.0)],
+        (CONTENT_DIR / "rocket.jpg").read_bytes(),
+        name="photo.jpg",
+        max_side=512,
+        strength=0.6,
+        colors=0.5,
+        brush="broad",
+    )
+    assert stylize_stylization(str(site.pk)) == "done"
+    site.refresh_from_db()
+    site_result = _rgb(site.result_image.open("rb"))
+    # the same picture
+    assert np.abs(site_result - cli).mean() < 0.05
+    # and each control changes it
+    plain = tmp_path / "plain.png"
+    call_command(
+        "stylize", *mix,
+        "--weights", "2", "1", "--max-side", "512", "-o", str(plain),
+    )  # fmt: skip
+    assert np.abs(_rgb(plain) - cli).mean() > 5
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--weights", "1", "2"], "one positive number per style"),
+        (["--max-side", "9000"], "--max-side must be from 16 to 4096 px"),
+        (["--strength", "150"], "percentage from 0 to 100"),
+        (["--colors", "half"], "percentage from 0 to 100"),
+        (["--brush", "huge"], "invalid choice"),
+    ],
+)
+def test_stylize_refuses_bad_controls_with_a_message(tmp_path, arguments, message):
+    with pytest.raises(CommandError, match=message):
+        call_command(
+            "stylize", str(CONTENT_DIR / "coffee.png"), str(STYLES_DIR / "udnie.jpg"), *arguments,
+            "-o", str(tmp_path / "x.jpg"),
+        )  # fmt: skip
+    assert not (tmp_path / "x.jpg").exists()
+
+
 def test_load_styles_adds_every_image_once_with_the_manifests_titles(db, capsys):
     call_command("load_styles", str(STYLES_DIR), "--licence", "Public domain")
     assert Style.objects.filter(owner=None, is_public=True).count() == 10

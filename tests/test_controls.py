@@ -1,4 +1,4 @@
-"""Style controls: strength, style mixing, keep colours, output size; cached bottlenecks."""
+"""Style controls through the site: strength, style mixing, colours, brush, output size; cached bottlenecks."""
 
 from __future__ import annotations
 
@@ -67,16 +67,20 @@ def test_a_two_style_mix_differs_from_each_style_alone(alice, public_style, scre
     assert np.abs(leaning - starry).mean() < np.abs(mixed - starry).mean()
 
 
-def test_keep_colors_keeps_the_photos_chroma(alice, public_style, photo):
+def test_colors_at_zero_keep_the_photos_chroma(alice, public_style, photo):
     def ycbcr(array: np.ndarray) -> np.ndarray:
         return np.asarray(Image.fromarray(array.astype(np.uint8)).convert("YCbCr"), dtype=np.float64)
 
     plain = ycbcr(run(alice, public_style))
-    kept = ycbcr(run(alice, public_style, keep_colors=True))
+    kept = ycbcr(run(alice, public_style, colors=0.0))
+    half = ycbcr(run(alice, public_style, colors=0.5))
     original = ycbcr(photo)
     assert np.abs(kept[..., 1:] - original[..., 1:]).mean() < 3, "chroma comes from the photo"
     assert np.abs(plain[..., 1:] - original[..., 1:]).mean() > 8
     assert np.abs(kept[..., 0] - plain[..., 0]).mean() < 3, "luminance comes from the stylized image"
+    # halfway, the chroma is halfway between the photo's and the style's
+    to_photo = np.abs(plain[..., 1:] - original[..., 1:]).mean()
+    assert abs(np.abs(half[..., 1:] - original[..., 1:]).mean() - to_photo / 2) < 0.15 * to_photo
 
 
 def test_output_size_is_the_chosen_long_side(alice, public_style):
@@ -130,13 +134,19 @@ def test_upload_with_a_mix_and_controls(alice_client, public_style, scream):
             "second_style": scream.pk,
             "second_weight": 30,
             "strength": 60,
-            "keep_colors": "on",
+            "colors": 0,
+            "brush": "fine",
             "max_side": 512,
         },
     )
     assert response.status_code == 302
     stylization = Stylization.objects.get()
-    assert (stylization.strength, stylization.keep_colors, stylization.max_side) == (0.6, True, 512)
+    assert (stylization.strength, stylization.colors, stylization.brush, stylization.max_side) == (
+        0.6,
+        0.0,
+        "fine",
+        512,
+    )
     weights = {w.style.title: w.weight for w in stylization.weights.select_related("style")}
     assert weights == pytest.approx({"Starry Night": 0.7, "The Scream": 0.3})
 
@@ -146,8 +156,9 @@ def test_upload_with_a_mix_and_controls(alice_client, public_style, scream):
     [
         ({}, False),
         ({"strength": 60}, True),
-        ({"keep_colors": "on"}, True),
-        ({"max_side": 4096}, True),  # an error on a control otherwise at its default
+        ({"colors": 40}, True),
+        ({"brush": "bold"}, True),
+        ({"max_side": 8192}, True),  # an error on a control otherwise at its default
         ({"third_weight": 0}, True),  # ... and on one a mix shows only once its style is chosen
     ],
 )

@@ -175,17 +175,18 @@ def test_a_style_picked_in_the_gallery_replaces_a_mix_and_keeps_the_other_contro
     from gallery.models import Style
 
     other = Style.objects.create_from_image(Image.new("RGB", (64, 64), (0, 90, 200)), title="Blue", is_public=True)
-    # a 70/30 mix of the two, at 60 % strength, 512 px, colours kept
+    # a 70/30 mix of the two, at 60 % strength, 512 px, 30 % of the style's colours, a broad brush
     source = make_stylization(
-        alice, [(public_style, 0.7), (other, 0.3)], png_bytes(), max_side=512, strength=0.6, keep_colors=True
+        alice, [(public_style, 0.7), (other, 0.3)], png_bytes(), max_side=512, strength=0.6, colors=0.3, brush="broad"
     )
     response = alice_client.get(f"/s/{source.pk}/restyle/?style={other.pk}")
     form = response.context["form"]
     assert form["style"].value() == str(other.pk)
     assert (form["second_style"].value(), form["third_style"].value()) == (None, None)
-    assert (form["strength"].value(), form["keep_colors"].value(), form["max_side"].value()) == (60, True, 512)
+    controls = ("strength", "colors", "brush", "max_side")
+    assert tuple(form[name].value() for name in controls) == (60, 30, "broad", 512)
     # sending the form as shown restyles with that one style
-    data = {"style": other.pk, "strength": 60, "keep_colors": "on", "max_side": 512}
+    data = {"style": other.pk, "strength": 60, "colors": 30, "brush": "broad", "max_side": 512}
     assert alice_client.post(f"/s/{source.pk}/restyle/?style={other.pk}", data).status_code == 302
     restyled = Stylization.objects.exclude(pk=source.pk).get()
     assert [(w.style_id, w.weight) for w in restyled.weights.all()] == [(other.pk, 1.0)]

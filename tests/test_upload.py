@@ -43,7 +43,12 @@ def test_upload_with_a_public_style_stores_the_row_and_queues_the_task(
     assert stylization.style == public_style
     assert stylization.status == "queued"
     assert (stylization.photo.width, stylization.photo.height) == (600, 400)
-    assert (stylization.strength, stylization.keep_colors, stylization.max_side) == (1.0, False, 1024)
+    assert (stylization.strength, stylization.colors, stylization.brush, stylization.max_side) == (
+        1.0,
+        1.0,
+        "medium",
+        1024,
+    )
     assert [(w.style, w.weight) for w in stylization.weights.all()] == [(public_style, 1.0)]
     assert re.fullmatch(r"private/photos/[0-9a-f]{32}\.png", stylization.photo.image.name)
     assert stylization.photo.image.name.endswith(".png")
