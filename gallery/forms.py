@@ -126,7 +126,8 @@ class StylizationForm(forms.Form):
         initial="medium",
         required=False,
         help_text="The size of the strokes relative to the picture. It stays the same at every output size: "
-        "a bigger output is the same painting with more detail.",
+        "a bigger output is the same painting with more detail. For a 4096 px print, "
+        "the fine brush gives crisper strokes.",
     )
     colors = forms.IntegerField(
         label="Colours (%)",
@@ -135,7 +136,8 @@ class StylizationForm(forms.Form):
         max_value=100,
         initial=100,
         widget=forms.NumberInput(attrs={"type": "range", "step": 5}),
-        help_text="0 % keeps your photo's colours, 100 % takes the style's; the brush work is the same.",
+        help_text="0 % keeps your photo's colours and tones (a night sky stays dark), 100 % takes the style's; "
+        "the brush work is the same.",
     )
     max_side = forms.TypedChoiceField(
         label="Output size (long side)",

@@ -972,7 +972,10 @@ class OnnxEngine:
             content: uint8 H x W x 3.
             style: uint8 h x w x 3, center-cropped and resized to 256 x 256.
             strength: 0-1; interpolates the content's own bottleneck (0) with
-                the style's (1), as in Ghiasi et al. 2017, section 4.
+                the style's (1), as in Ghiasi et al. 2017, section 4. This is
+                the network's own control: even at 0 the photo is repainted.
+                The site's strength, which starts at the photo, is
+                :func:`stylizer.painting.paint`.
 
         Returns:
             uint8 H x W x 3.

@@ -21,10 +21,8 @@ painting, for the site's worker and ``manage.py stylize`` alike:
    photo itself, 1 the full style, in even steps. Interpolation alone never
    reaches the photo (the photo's own bottleneck repaints it), and a blend
    alone shows the painting as a ghost over the photo.
-3. **Colours.** The painting's chroma mixed with the photo's in YCbCr
-   (Gatys et al., "Preserving Color in Neural Artistic Style Transfer",
-   arXiv:1606.05897, section 2.2, made continuous): 0 keeps the photo's
-   colours, 1 the style's.
+3. **Colours.** The painting's chroma and tones mixed with the photo's in
+   YCbCr (:func:`mix_colors`): 0 keeps the photo's colours, 1 the style's.
 
 Measured figures (strength curve, scale consistency, edge keeping) are in
 QUALITY.md, written by ``benchmarks/quality.py``. No Django here.
@@ -104,10 +102,15 @@ def _resized(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def mix_colors(photo: np.ndarray, painted: np.ndarray, colors: float) -> np.ndarray:
-    """The painting's luminance with its chroma mixed toward the photo's.
+    """The painting's brush work with its colours mixed toward the photo's.
 
-    In ITU-R BT.601 YCbCr (Pillow's): Y from ``painted``; Cb and Cr
-    ``colors * painted + (1 - colors) * photo``.
+    In ITU-R BT.601 YCbCr (Pillow's), each mixed ``colors * painted + (1 -
+    colors) * photo``: Cb and Cr as they are, and Y after the painting's
+    luminance is matched to the photo's mean and standard deviation, so the
+    photo's tones (a night sky stays dark) come back with its hues (Gatys,
+    Bethge, Hertzmann, Shechtman, "Preserving Color in Neural Artistic Style
+    Transfer", arXiv:1606.05897, section 2.2, which matches luminance by mean
+    and variance; here made continuous).
 
     Args:
         photo, painted: uint8 H x W x 3 of one size.
@@ -122,6 +125,9 @@ def mix_colors(photo: np.ndarray, painted: np.ndarray, colors: float) -> np.ndar
         return painted
     photo_ycc = np.asarray(Image.fromarray(photo).convert("YCbCr"), dtype=np.float32)
     painted_ycc = np.asarray(Image.fromarray(painted).convert("YCbCr"), dtype=np.float32)
+    luma, photo_luma = painted_ycc[..., 0], photo_ycc[..., 0]
+    matched = (luma - luma.mean()) / max(float(luma.std()), 1e-3) * photo_luma.std() + photo_luma.mean()
+    painted_ycc[..., 0] = colors * luma + (1.0 - colors) * matched
     painted_ycc[..., 1:] = colors * painted_ycc[..., 1:] + (1.0 - colors) * photo_ycc[..., 1:]
     mixed = np.clip(np.rint(painted_ycc), 0, 255).astype(np.uint8)
     return np.asarray(Image.fromarray(mixed, "YCbCr").convert("RGB"))

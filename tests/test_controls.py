@@ -67,7 +67,7 @@ def test_a_two_style_mix_differs_from_each_style_alone(alice, public_style, scre
     assert np.abs(leaning - starry).mean() < np.abs(mixed - starry).mean()
 
 
-def test_colors_at_zero_keep_the_photos_chroma(alice, public_style, photo):
+def test_colors_at_zero_keep_the_photos_hues_and_tones(alice, public_style, photo):
     def ycbcr(array: np.ndarray) -> np.ndarray:
         return np.asarray(Image.fromarray(array.astype(np.uint8)).convert("YCbCr"), dtype=np.float64)
 
@@ -75,9 +75,12 @@ def test_colors_at_zero_keep_the_photos_chroma(alice, public_style, photo):
     kept = ycbcr(run(alice, public_style, colors=0.0))
     half = ycbcr(run(alice, public_style, colors=0.5))
     original = ycbcr(photo)
-    assert np.abs(kept[..., 1:] - original[..., 1:]).mean() < 3, "chroma comes from the photo"
+    assert np.abs(kept[..., 1:] - original[..., 1:]).mean() < 3.5, "chroma comes from the photo (JPEG: 4:2:0)"
     assert np.abs(plain[..., 1:] - original[..., 1:]).mean() > 8
-    assert np.abs(kept[..., 0] - plain[..., 0]).mean() < 3, "luminance comes from the stylized image"
+    # the brush work is the painting's, its tones the photo's
+    assert np.corrcoef(kept[..., 0].ravel(), plain[..., 0].ravel())[0, 1] > 0.95
+    assert abs(kept[..., 0].mean() - original[..., 0].mean()) < 4  # of 255, after clipping and JPEG
+    assert abs(kept[..., 0].std() - original[..., 0].std()) < 0.1 * original[..., 0].std()
     # halfway, the chroma is halfway between the photo's and the style's
     to_photo = np.abs(plain[..., 1:] - original[..., 1:]).mean()
     assert abs(np.abs(half[..., 1:] - original[..., 1:]).mean() - to_photo / 2) < 0.15 * to_photo
@@ -211,3 +214,47 @@ def test_form_pages_have_unique_element_ids(alice_client, public_style, scream, 
         ids = re.findall(r'\bid="([^"]+)"', alice_client.get(url).content.decode())
         duplicates = [name for name, count in collections.Counter(ids).items() if count > 1]
         assert ids and not duplicates, f"{url}: {duplicates}"
+
+
+@pytest.mark.parametrize(
+    ("controls", "field", "message"),
+    [
+        ({"brush": "huge"}, "brush", "Select a valid choice"),
+        ({"colors": 150}, "colors", "less than or equal to 100"),
+        ({"colors": -5}, "colors", "greater than or equal to 0"),
+        ({"strength": 101}, "strength", "less than or equal to 100"),
+        ({"max_side": 8192}, "max_side", "Select a valid choice"),
+        ({"main_weight": 0, "second_style": "other"}, "main_weight", "greater than or equal to 1"),
+    ],
+)
+def test_bad_control_values_are_refused_under_their_control_and_nothing_is_stored(
+    alice_client, public_style, scream, controls, field, message
+):
+    data = {"photo": upload(png_bytes()), "style": public_style.pk, **controls}
+    if data.get("second_style") == "other":
+        data["second_style"] = scream.pk
+    response = alice_client.post(reverse("gallery:home"), data, HTTP_ACCEPT="application/json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert list(errors) == [field]
+    assert message in errors[field][0]["message"]
+    assert not Stylization.objects.exists()
+
+
+def test_a_4096_px_print_is_offered_and_accepted(alice_client, public_style):
+    form = alice_client.get(reverse("gallery:home")).context["form"]
+    assert [side for side, _ in form.fields["max_side"].choices] == [512, 1024, 2048, 4096]
+    data = {"photo": upload(png_bytes()), "style": public_style.pk, "max_side": 4096, "brush": "fine"}
+    assert alice_client.post(reverse("gallery:home"), data).status_code == 302
+    assert (Stylization.objects.get().max_side, Stylization.objects.get().brush) == (4096, "fine")
+
+
+def test_cards_and_titles_name_every_style_of_a_mix(alice_client, alice, public_style, scream):
+    from .helpers import finish_stylization
+
+    mixed = finish_stylization(make_stylization(alice, [(public_style, 1.0), (scream, 2.0)], png_bytes()), public=True)
+    page = alice_client.get(reverse("gallery:detail", args=[mixed.pk])).content.decode()
+    assert "<title>The Scream + Starry Night · PicStylist</title>" in page
+    assert "in the style of The Scream + Starry Night</h1>" in page
+    cards = alice_client.get(reverse("gallery:public")).content.decode()
+    assert "<span>The Scream + Starry Night</span>" in cards
