@@ -37,7 +37,7 @@ import numpy as np
 from PIL import Image
 
 from .engines import UnsupportedControl, mix_bottlenecks
-from .measures import luminance
+from .measures import luminance, resized
 
 #: Brush sizes: the long side (px) the photo is painted at. Smaller sides
 #: give larger strokes relative to the picture. "medium" is the look of the
@@ -95,12 +95,6 @@ def working_size(size: tuple[int, int], brush: str) -> tuple[int, int]:
     return _size_for_long_side(size, BRUSH_SIDES[brush])
 
 
-def _resized(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    if (image.shape[1], image.shape[0]) == size:
-        return image
-    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
-
-
 def mix_colors(photo: np.ndarray, painted: np.ndarray, colors: float) -> np.ndarray:
     """The painting's brush work with its colours mixed toward the photo's.
 
@@ -152,7 +146,7 @@ def blend_weight(engine, photo: np.ndarray, full: np.ndarray, partial: np.ndarra
         return 0.0
     if strength >= 1.0:
         return 1.0
-    probe = _resized(photo, _size_for_long_side((photo.shape[1], photo.shape[0]), STRENGTH_PROBE_SIDE))
+    probe = resized(photo, _size_for_long_side((photo.shape[1], photo.shape[0]), STRENGTH_PROBE_SIDE))
     reference = probe.astype(np.float32)
     full_change = float(np.abs(engine.transfer(probe, full).astype(np.float32) - reference).mean())
     partial_change = float(np.abs(engine.transfer(probe, partial).astype(np.float32) - reference).mean())
@@ -269,7 +263,7 @@ def paint(
     if controls.strength <= 0.0:
         return photo.copy()
     size = working_size((photo.shape[1], photo.shape[0]), controls.brush)
-    photo_work = _resized(photo, size)
+    photo_work = photo if (photo.shape[1], photo.shape[0]) == size else resized(photo, size)
     alpha = 1.0
     if engine.supports_bottleneck:
         full = mix_bottlenecks(style_bottlenecks, weights)
