@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.core.files.uploadedfile import UploadedFile
+from django.forms.utils import ErrorDict
 from django.template.defaultfilters import filesizeformat
 
 from stylizer.pipeline import ImageRejected, load_image
@@ -21,6 +22,21 @@ class SignUpForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
+
+
+class RefusableForm(forms.BaseForm):
+    """A form that can be refused as a whole before its fields are cleaned.
+
+    ``refuse(message)`` (a quota used up, say) makes the form invalid with
+    ``message`` as its only error, and leaves uploads undecoded: the web
+    process spends nothing on a request it will turn down.
+    """
+
+    def refuse(self, message: str | None) -> None:
+        if message and self.is_bound:
+            self._errors = ErrorDict()
+            self.cleaned_data = {}
+            self.add_error(None, message)
 
 
 class ImageUploadField(forms.FileField):
@@ -71,7 +87,7 @@ class StyleChoiceField(forms.ModelChoiceField):
         return obj.title
 
 
-class StylizationForm(forms.Form):
+class StylizationForm(RefusableForm, forms.Form):
     """A new stylization (``with_photo``) or a restyle of a stored photo, with the style controls.
 
     Controls (see :mod:`stylizer.painting`): strength (0-100 %, from the photo
@@ -227,7 +243,7 @@ class StylizationForm(forms.Form):
         return pairs
 
 
-class StyleUploadForm(forms.ModelForm):
+class StyleUploadForm(RefusableForm, forms.ModelForm):
     image = ImageUploadField(label="Style image", help_text="A painting or any picture whose look you want.")
     submit_public = forms.BooleanField(
         label="Submit it to the public style gallery",

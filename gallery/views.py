@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import mimetypes
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,17 +12,16 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from .forms import ReportForm, SignUpForm, StyleUploadForm, StylizationForm
-from .models import Photo, Report, Style, StyleWeight, Stylization, queue_estimates, submit_stylization
+from .models import Report, Style, StyleWeight, Stylization, queue_estimates, submit_stylization
+from .quotas import QuotaExceeded, check_quota, quota_problem
 from .storage import SpacesStorage, is_transient_storage_error
 
 logger = logging.getLogger(__name__)
@@ -110,45 +108,23 @@ def _tell_about_animations(request: HttpRequest, form) -> None:
             )
 
 
-def quota_problem(user) -> str | None:
-    """Why ``user`` may not start another stylization now, or None.
-
-    Limits: ``STYLIZER_QUOTA_PER_HOUR`` stylizations in the last hour, and
-    ``STYLIZER_QUOTA_BYTES`` bytes stored (photos, results, styles).
-    """
-    hour_ago = timezone.now() - timedelta(hours=1)
-    recent = Stylization.objects.filter(owner=user, created__gte=hour_ago).count()
-    if recent >= settings.STYLIZER_QUOTA_PER_HOUR:
-        return (
-            f"You made {recent} stylizations in the last hour, the most we allow. "
-            "Please wait a little before the next one."
-        )
-    used = sum(
-        model.objects.filter(owner=user).aggregate(total=Sum("stored_bytes"))["total"] or 0
-        for model in (Photo, Stylization, Style)
-    )
-    if used >= settings.STYLIZER_QUOTA_BYTES:
-        return (
-            f"Your files use {filesizeformat(used)} of your {filesizeformat(settings.STYLIZER_QUOTA_BYTES)}. "
-            "Delete some stylizations to make room."
-        )
-    return None
+def _quota_kinds(style_image) -> tuple[str, ...]:
+    """What one upload adds: a stylization, and a style when it comes with a style image."""
+    return ("stylization", "style") if style_image else ("stylization",)
 
 
 def _submit(request: HttpRequest, form: StylizationForm, **photo) -> Stylization | None:
     """Store and queue the stylization the valid ``form`` describes; None if refused or storage is down.
 
     An uploaded style image becomes a private style of the user, in the same
-    transaction; if anything fails, its files are deleted again.
+    transaction; if anything fails, its files are deleted again. The quotas
+    are checked in that transaction, before anything is stored.
     """
-    problem = quota_problem(request.user)
-    if problem:
-        form.add_error(None, problem)
-        return None
     data = form.cleaned_data
     new_style = None
     try:
         with transaction.atomic():
+            check_quota(request.user, _quota_kinds(data.get("style_image")))
             main_style = data.get("style")
             if data.get("style_image"):
                 image = data["style_image"].image
@@ -162,6 +138,9 @@ def _submit(request: HttpRequest, form: StylizationForm, **photo) -> Stylization
                 max_side=data["max_side"],
                 **photo,
             )
+    except QuotaExceeded as exc:
+        form.add_error(None, str(exc))
+        return None
     except Exception as exc:
         if new_style is not None:
             for field in new_style.stored_files():
@@ -181,6 +160,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "gallery/welcome.html", {"styles": styles})
     initial = {"style": request.GET.get("style")} if request.GET.get("style") else None
     form = StylizationForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
+    if request.method == "POST":
+        form.refuse(quota_problem(request.user, _quota_kinds(request.FILES.get("style_image"))))
     if request.method == "POST" and form.is_valid():
         photo = form.cleaned_data["photo"]
         stylization = _submit(request, form, photo_image=photo.image, photo_info=photo.image_info)
@@ -227,6 +208,8 @@ def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             initial.pop(f"{rank}_weight", None)
             initial.pop(f"{rank}_style", None)
     form = StylizationForm(request.POST or None, user=request.user, with_photo=False, initial=initial)
+    if request.method == "POST":
+        form.refuse(quota_problem(request.user))
     if request.method == "POST" and form.is_valid():
         stylization = _submit(request, form, photo=source.photo)
         if stylization:
@@ -288,17 +271,23 @@ def style_gallery(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def style_upload(request: HttpRequest) -> HttpResponse:
     form = StyleUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        form.refuse(quota_problem(request.user, ("style",)))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            style = Style.objects.create_from_image(
-                data["image"].image,
-                title=data["title"],
-                owner=request.user,
-                artist=data["artist"],
-                licence=data["licence"],
-                is_submitted=data["submit_public"],
-            )
+            with transaction.atomic():
+                check_quota(request.user, ("style",))
+                style = Style.objects.create_from_image(
+                    data["image"].image,
+                    title=data["title"],
+                    owner=request.user,
+                    artist=data["artist"],
+                    licence=data["licence"],
+                    is_submitted=data["submit_public"],
+                )
+        except QuotaExceeded as exc:
+            form.add_error(None, str(exc))
         except Exception as exc:
             if not is_transient_storage_error(exc):
                 raise

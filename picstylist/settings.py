@@ -148,7 +148,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file-backed test database, so that a Celery worker started as another
     # process by the tests sees the rows the tests commit.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_db.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 30}
+    # IMMEDIATE: a transaction takes the write lock at its start, so a check and the
+    # insert it guards (gallery.quotas) cannot interleave with a parallel request's.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -278,9 +280,11 @@ else:
             "LOCATION": str(DATA_DIR / "cache"),
         }
     }
-# Abuse limits: sign-ups per address per hour (django-ratelimit), and per-user quotas.
+# Abuse limits: sign-ups per address per hour (django-ratelimit), and per-user
+# quotas (gallery.quotas): stylizations and style uploads per hour, bytes stored.
 SIGNUP_RATE = env_str("SIGNUP_RATE", "10/h")
 STYLIZER_QUOTA_PER_HOUR = env_int("STYLIZER_QUOTA_PER_HOUR", 60, minimum=1)
+STYLE_QUOTA_PER_HOUR = env_int("STYLE_QUOTA_PER_HOUR", 20, minimum=1)
 STYLIZER_QUOTA_BYTES = env_int("STYLIZER_QUOTA_BYTES", 1024 * 1024 * 1024, minimum=1)
 
 # Uploads: the form refuses larger files before decoding them.
