@@ -19,6 +19,8 @@ from stylizer.pipeline import encode_jpeg, encode_original, fit_long_side, make_
 from .storage import PRIVATE_PREFIX, PUBLIC_PREFIX
 
 STYLE_IMAGE_MAX_SIDE = 1024
+#: What others see in place of a private style's title (its owner and staff see the title).
+PRIVATE_STYLE_NAME = "a private style"
 MAX_STYLES_PER_MIX = 3
 
 
@@ -158,6 +160,16 @@ class Style(models.Model):
     def is_pending(self) -> bool:
         return self.is_submitted and not self.is_public
 
+    def is_shown_to(self, user) -> bool:
+        """Whether ``user`` may see this style's title, artist and image: public, their own, or staff."""
+        if self.is_public:
+            return True
+        return bool(user and user.is_authenticated and (user.is_staff or user.pk == self.owner_id))
+
+    def title_for(self, user) -> str:
+        """The title, or "a private style" for someone who may not see it."""
+        return self.title if self.is_shown_to(user) else PRIVATE_STYLE_NAME
+
     def stored_files(self) -> list[FieldFile]:
         return [field for field in (self.image, self.thumbnail) if field]
 
@@ -294,12 +306,12 @@ class Stylization(models.Model):
     def colors_percent(self) -> int:
         return round(self.colors * 100)
 
-    @property
-    def style_names(self) -> str:
-        """Every style of the mix, heaviest first ("Starry Night + The Scream"), from the weights
-        (prefetch ``weights__style`` for lists)."""
-        names = [str(weight.style) for weight in self.weights.all()]
-        return " + ".join(names) or (str(self.style) if self.style else "a deleted style")
+    def style_names_for(self, user) -> str:
+        """Every style of the mix, heaviest first ("Starry Night + The Scream"), as ``user`` may see
+        them (:meth:`Style.title_for`: "a private style" for another's private style), from the
+        weights (prefetch ``weights__style`` for lists)."""
+        names = [weight.style.title_for(user) for weight in self.weights.all()]
+        return " + ".join(names) or (self.style.title_for(user) if self.style else "a deleted style")
 
     @property
     def seconds_processing(self) -> float | None:
