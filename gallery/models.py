@@ -272,6 +272,9 @@ class Stylization(models.Model):
     error_message = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
     started = models.DateTimeField(null=True, blank=True)
+    heartbeat = models.DateTimeField(
+        null=True, blank=True, help_text="When the worker running it last said it still is (every few seconds)."
+    )
     finished = models.DateTimeField(null=True, blank=True, db_index=True)
 
     objects = StylizationQuerySet.as_manager()
@@ -325,25 +328,39 @@ class Stylization(models.Model):
         self.error_message = ""
         self.save(update_fields=["status", "started", "error_message"])
 
+    @classmethod
+    def abandoned(cls, now=None) -> Q:
+        """Running rows whose worker has gone quiet: no heartbeat for ``STYLIZER_HEARTBEAT_TIMEOUT`` s.
+
+        A live worker beats every sixth of that (:func:`stylizer.tasks.heartbeat`),
+        so only a dead or frozen worker's job matches; a row with no heartbeat
+        yet counts from when it started.
+        """
+        quiet_since = (now or timezone.now()) - timedelta(seconds=settings.STYLIZER_HEARTBEAT_TIMEOUT)
+        return Q(status=cls.Status.RUNNING) & (
+            Q(heartbeat__lt=quiet_since) | Q(heartbeat__isnull=True, started__lt=quiet_since)
+        )
+
     def claim(self, task_id: str = "") -> bool:
         """Atomically take this job for one task execution.
 
         Taken when it is queued; or running under the same ``task_id`` (the
         message is delivered again only because the worker running it died:
-        late acknowledgement, reject on worker lost); or running past its
-        lease (the task's hard time limit plus a minute). Any other delivery
+        late acknowledgement, reject on worker lost); or running but
+        :meth:`abandoned` (its worker stopped beating). Any other delivery
         (a duplicate from a sweep) finds it taken and leaves it alone, so one
-        job writes one result. Returns whether this caller took it.
+        job writes one result and never runs twice at once. Returns whether
+        this caller took it.
         """
         now = timezone.now()
-        lease = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-        running = Q(status=self.Status.RUNNING) & (Q(started__lt=now - lease) | (Q(task_id=task_id) & ~Q(task_id="")))
+        same_task = Q(status=self.Status.RUNNING, task_id=task_id) & ~Q(task_id="")
         taken = (
             Stylization.objects.filter(pk=self.pk)
-            .filter(Q(status=self.Status.QUEUED) | running)
+            .filter(Q(status=self.Status.QUEUED) | same_task | self.abandoned(now))
             .update(
                 status=self.Status.RUNNING,
                 started=now,
+                heartbeat=now,
                 error_message="",
                 attempts=F("attempts") + 1,
                 task_id=task_id,

@@ -323,8 +323,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Loading the networks in each child after the fork takes a few seconds.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60
 CELERY_TASK_ALWAYS_EAGER = False
+# A worker running a job updates its heartbeat every sixth of this (s); a
+# running job silent for this long had its worker die, and the sweep (every
+# STYLIZER_SWEEP_SECONDS, Celery beat) queues it again. A job whose worker was
+# killed is running again within timeout + sweep interval.
+STYLIZER_HEARTBEAT_TIMEOUT = env_int("STYLIZER_HEARTBEAT_TIMEOUT", 60, minimum=6)
+STYLIZER_SWEEP_SECONDS = env_int("STYLIZER_SWEEP_SECONDS", 15, minimum=1)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stylizations": {"task": "stylizer.sweep_stylizations", "schedule": 60.0},
+    "sweep-stylizations": {"task": "stylizer.sweep_stylizations", "schedule": float(STYLIZER_SWEEP_SECONDS)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(DATA_DIR / "celerybeat-schedule"))
 # Sized from what was measured on a 2-core machine: a whole stylization at the

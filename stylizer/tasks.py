@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -239,6 +241,42 @@ def run_stylization(stylization) -> tuple[RenderedImage, bytes]:
     return encode_result(output, started), preview
 
 
+@contextmanager
+def heartbeat(stylization_id, task_id: str) -> Iterator[None]:
+    """While the block runs, a thread marks the running row alive every ``STYLIZER_HEARTBEAT_TIMEOUT / 6`` s.
+
+    Only while the row is still running under ``task_id``; the thread closes
+    its own database connection when the block ends. A worker that dies
+    stops beating, and :func:`sweep_stylizations` queues its job again.
+    """
+    from django.db import connection
+
+    from gallery.models import Stylization
+
+    stop = threading.Event()
+    interval = settings.STYLIZER_HEARTBEAT_TIMEOUT / 6
+
+    def beat() -> None:
+        try:
+            while not stop.wait(interval):
+                try:
+                    Stylization.objects.filter(
+                        pk=stylization_id, status=Stylization.Status.RUNNING, task_id=task_id
+                    ).update(heartbeat=timezone.now())
+                except Exception as exc:  # noqa: BLE001 - a missed beat is retried at the next one
+                    logger.warning("Heartbeat of stylization %s not recorded: %s", stylization_id, exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{stylization_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 @shared_task(
     bind=True,
     name="stylizer.stylize_stylization",
@@ -273,8 +311,9 @@ def stylize_stylization(self, stylization_id: str) -> str:
         stylization.mark_failed("The style of this stylization was deleted before it could run.")
         return stylization.status
     try:
-        rendered, preview = run_stylization(stylization)
-        stylization.mark_done(rendered.jpeg, rendered.size, rendered.thumbnail, preview)
+        with heartbeat(stylization.pk, stylization.task_id):
+            rendered, preview = run_stylization(stylization)
+            stylization.mark_done(rendered.jpeg, rendered.size, rendered.thumbnail, preview)
     except (pipeline.ImageRejected, UnsupportedControl) as exc:
         stylization.mark_failed(str(exc))
     except SoftTimeLimitExceeded:
@@ -311,8 +350,9 @@ def sweep_stylizations() -> dict[str, int]:
 
     - queued rows never dispatched (the broker was down at upload) or
       dispatched longer than ``STYLIZER_STUCK_AFTER`` seconds ago are sent again;
-    - running rows past their lease (the worker died) are queued again, or
-      end ``failed`` once they used ``STYLIZER_MAX_ATTEMPTS`` attempts.
+    - running rows whose worker stopped beating (:meth:`Stylization.abandoned`:
+      it died) are queued again, or end ``failed`` once they used
+      ``STYLIZER_MAX_ATTEMPTS`` attempts.
 
     Duplicate deliveries are harmless: :meth:`Stylization.claim` lets one run.
     Returns counts: ``{"dispatched", "requeued", "failed"}``.
@@ -323,20 +363,19 @@ def sweep_stylizations() -> dict[str, int]:
 
     now = timezone.now()
     stuck_after = timedelta(seconds=settings.STYLIZER_STUCK_AFTER)
-    lease = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
     counts = {"dispatched": 0, "requeued": 0, "failed": 0}
-    dead = Stylization.objects.filter(status=Stylization.Status.RUNNING, started__lt=now - lease)
-    for stylization in dead:
+    for stylization in Stylization.objects.filter(Stylization.abandoned(now)):
+        still_abandoned = Stylization.objects.filter(Stylization.abandoned(now), pk=stylization.pk)
         if stylization.attempts >= settings.STYLIZER_MAX_ATTEMPTS:
-            stylization.mark_failed(TOO_MANY_ATTEMPTS)
-            counts["failed"] += 1
-        else:
-            Stylization.objects.filter(pk=stylization.pk, status=Stylization.Status.RUNNING).update(
-                status=Stylization.Status.QUEUED, dispatched=None
+            counts["failed"] += still_abandoned.update(
+                status=Stylization.Status.FAILED, error_message=TOO_MANY_ATTEMPTS, finished=now
             )
-            counts["requeued"] += 1
+        else:
+            counts["requeued"] += still_abandoned.update(status=Stylization.Status.QUEUED, dispatched=None)
     waiting = Stylization.objects.filter(status=Stylization.Status.QUEUED).filter(
-        Q(dispatched__isnull=True, created__lt=now - timedelta(seconds=30)) | Q(dispatched__lt=now - stuck_after)
+        # Never sent: wait 30 s for its own dispatch, unless it ran before (requeued above).
+        Q(dispatched__isnull=True) & (Q(created__lt=now - timedelta(seconds=30)) | Q(started__isnull=False))
+        | Q(dispatched__lt=now - stuck_after)
     )
     for pk in waiting.values_list("pk", flat=True):
         try:
