@@ -8,6 +8,7 @@ filesystem broker) with no environment at all. Set ``DATABASE_URL`` and
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -55,6 +56,14 @@ def env_float(name: str, default: float) -> float:
     if number < 0:
         raise ImproperlyConfigured(f"{name} must not be negative, got {number}")
     return number
+
+
+def env_rate(name: str, default: str) -> str:
+    """A django-ratelimit rate such as ``5/h`` (count / [number] unit of s, m, h or d)."""
+    value = env_str(name, "") or default
+    if not re.fullmatch(r"\d+/\d*[smhd]", value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 5/h (count/[n]s, m, h or d), got {value!r}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -279,7 +288,10 @@ else:
         }
     }
 # Abuse limits: sign-ups per address per hour (django-ratelimit), and per-user quotas.
-SIGNUP_RATE = env_str("SIGNUP_RATE", "10/h")
+SIGNUP_RATE = env_rate("SIGNUP_RATE", "10/h")
+# Password-reset requests per address, and reset mails per account whoever asks.
+PASSWORD_RESET_RATE = env_rate("PASSWORD_RESET_RATE", "5/h")
+PASSWORD_RESET_ACCOUNT_RATE = env_rate("PASSWORD_RESET_ACCOUNT_RATE", "3/h")
 STYLIZER_QUOTA_PER_HOUR = env_int("STYLIZER_QUOTA_PER_HOUR", 60, minimum=1)
 STYLIZER_QUOTA_BYTES = env_int("STYLIZER_QUOTA_BYTES", 1024 * 1024 * 1024, minimum=1)
 
