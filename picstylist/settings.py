@@ -444,9 +444,19 @@ if SENTRY_DSN:
         traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
     )
 
+# One stream, stderr. Requests refused with a 4xx (a multipart body without a
+# boundary, a disallowed Host and the other SuspiciousOperations) are one
+# WARNING line each, without Django's traceback; 500s keep theirs.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "{levelname} {name}: {message}", "style": "{"}},
+    "filters": {"client_errors_on_one_line": {"()": "picstylist.log.ClientErrorsOnOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors_on_one_line"]}
+    },
+    # Django's own console handler (DEBUG only) printed every django.* record a
+    # second time, before the filter: the records reach the root's alone.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
