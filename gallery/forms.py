@@ -1,13 +1,18 @@
-"""Upload, restyle, style upload and sign-up forms."""
+"""Upload, restyle, style upload, sign-up and password-reset forms."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.utils import ErrorDict
+from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
+from django_ratelimit.core import is_ratelimited
 
 from stylizer.pipeline import ImageRejected, load_image
 from stylizer.runtime import BOTTLENECK_ENGINES
@@ -37,6 +42,33 @@ class RefusableForm(forms.BaseForm):
             self._errors = ErrorDict()
             self.cleaned_data = {}
             self.add_error(None, message)
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Sends at most ``settings.PASSWORD_RESET_ACCOUNT_RATE`` reset mails to one account, whoever asks.
+
+    Past the limit the account is left out silently, so that the answer stays
+    the usual "check your mail" page whether or not the address has an account.
+    """
+
+    def save(self, *args, request: HttpRequest, **kwargs) -> None:
+        self.request = request  # the rate limit's counters are looked up through it
+        super().save(*args, request=request, **kwargs)
+
+    def get_users(self, email: str) -> Iterator[AbstractBaseUser]:
+        for user in super().get_users(email):
+            if not is_ratelimited(
+                self.request,
+                group="password_reset_account",
+                key=_account_key(user),
+                rate=lambda group, request: settings.PASSWORD_RESET_ACCOUNT_RATE,
+                increment=True,
+            ):
+                yield user
+
+
+def _account_key(user: AbstractBaseUser) -> Callable[[str, HttpRequest], str]:
+    return lambda group, request: str(user.pk)
 
 
 class ImageUploadField(forms.FileField):

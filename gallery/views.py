@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -16,10 +17,11 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from .forms import ReportForm, SignUpForm, StyleUploadForm, StylizationForm
+from .forms import ReportForm, SignUpForm, StyleUploadForm, StylizationForm, ThrottledPasswordResetForm
 from .models import Report, Style, StyleWeight, Stylization, queue_estimates, submit_stylization
 from .quotas import QuotaExceeded, check_quota, quota_problem
 from .storage import SpacesStorage, is_transient_storage_error
@@ -96,6 +98,30 @@ def signup(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Welcome, {user.username}! Upload a photo to get started.")
         return redirect("gallery:home")
     return render(request, "registration/signup.html", {"form": form})
+
+
+@method_decorator(
+    ratelimit(
+        group="password_reset",
+        key="ip",
+        rate=lambda group, request: settings.PASSWORD_RESET_RATE,
+        method="POST",
+        block=False,
+    ),
+    name="post",
+)
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, limited per client address and (in the form) per account."""
+
+    form_class = ThrottledPasswordResetForm
+
+    def form_valid(self, form: ThrottledPasswordResetForm) -> HttpResponse:
+        if getattr(self.request, "limited", False):
+            form.add_error(
+                None, "Too many password resets were asked from your network recently. Please try again later."
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 def _tell_about_animations(request: HttpRequest, form) -> None:

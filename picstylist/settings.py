@@ -8,6 +8,7 @@ filesystem broker) with no environment at all. Set ``DATABASE_URL`` and
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -55,6 +56,14 @@ def env_float(name: str, default: float) -> float:
     if number < 0:
         raise ImproperlyConfigured(f"{name} must not be negative, got {number}")
     return number
+
+
+def env_rate(name: str, default: str) -> str:
+    """A django-ratelimit rate such as ``5/h`` (count / [number] unit of s, m, h or d)."""
+    value = env_str(name, "") or default
+    if not re.fullmatch(r"\d+/\d*[smhd]", value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 5/h (count/[n]s, m, h or d), got {value!r}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -282,7 +291,10 @@ else:
     }
 # Abuse limits: sign-ups per address per hour (django-ratelimit), and per-user
 # quotas (gallery.quotas): stylizations and style uploads per hour, bytes stored.
-SIGNUP_RATE = env_str("SIGNUP_RATE", "10/h")
+SIGNUP_RATE = env_rate("SIGNUP_RATE", "10/h")
+# Password-reset requests per address, and reset mails per account whoever asks.
+PASSWORD_RESET_RATE = env_rate("PASSWORD_RESET_RATE", "5/h")
+PASSWORD_RESET_ACCOUNT_RATE = env_rate("PASSWORD_RESET_ACCOUNT_RATE", "3/h")
 STYLIZER_QUOTA_PER_HOUR = env_int("STYLIZER_QUOTA_PER_HOUR", 60, minimum=1)
 STYLE_QUOTA_PER_HOUR = env_int("STYLE_QUOTA_PER_HOUR", 20, minimum=1)
 STYLIZER_QUOTA_BYTES = env_int("STYLIZER_QUOTA_BYTES", 1024 * 1024 * 1024, minimum=1)
@@ -442,9 +454,19 @@ if SENTRY_DSN:
         traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
     )
 
+# One stream, stderr. Requests refused with a 4xx (a multipart body without a
+# boundary, a disallowed Host and the other SuspiciousOperations) are one
+# WARNING line each, without Django's traceback; 500s keep theirs.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "{levelname} {name}: {message}", "style": "{"}},
+    "filters": {"client_errors_on_one_line": {"()": "picstylist.log.ClientErrorsOnOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors_on_one_line"]}
+    },
+    # Django's own console handler (DEBUG only) printed every django.* record a
+    # second time, before the filter: the records reach the root's alone.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

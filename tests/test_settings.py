@@ -39,6 +39,8 @@ def test_database_and_broker_urls_select_postgresql_and_redis():
         ({"STYLIZER_ENGINE": "torch"}, "STYLIZER_ENGINE must be 'onnx' or 'tfhub'"),
         ({"STYLIZER_TILE_SIDE": "128"}, "STYLIZER_TILE_SIDE must be 0 or a multiple of 4 from 256, got 128"),
         ({"STYLIZER_ONNX_RUNTIME": "tensorrt"}, "STYLIZER_ONNX_RUNTIME must be 'openvino' or 'onnxruntime'"),
+        ({"PASSWORD_RESET_RATE": "5 per hour"}, "PASSWORD_RESET_RATE must be a rate such as 5/h"),
+        ({"PASSWORD_RESET_ACCOUNT_RATE": "3/y"}, "PASSWORD_RESET_ACCOUNT_RATE must be a rate such as 5/h"),
     ],
 )
 def test_bad_values_are_refused(env, message):
