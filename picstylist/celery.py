@@ -1,10 +1,16 @@
 """The Celery app. Every ``CELERY_*`` setting lives in ``picstylist.settings``."""
 
 import os
+import warnings
 
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "picstylist.settings")
+
+if os.environ.get("PICSTYLIST_ROOT_NOTED"):
+    # bin/serve has said in one line that it runs as root (a development machine);
+    # Celery's own warning would repeat it at length on every start.
+    warnings.filterwarnings("ignore", message="You're running the worker with superuser privileges")
 
 app = Celery("picstylist")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -127,6 +127,7 @@ AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_TIME", 1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = env_bool("AXES_VERBOSE", False)  # its start-up banner, printed by every process
 AXES_IPWARE_META_PRECEDENCE_ORDER = [RATELIMIT_IP_META_KEY, "REMOTE_ADDR"]
 
 ROOT_URLCONF = "picstylist.urls"
@@ -306,7 +307,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Celery. The embedded default is kombu's filesystem transport, which needs
 # no server; a worker started from the same checkout shares its folder.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost//")
 CELERY_BROKER_DIR = Path(env_str("CELERY_BROKER_DIR", str(DATA_DIR / "broker")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -392,6 +393,9 @@ STYLIZER_MAX_SIDE_CAP = env_int("STYLIZER_MAX_SIDE_CAP", 4096, minimum=16)
 # it starts, so the first real job does not pay onnxruntime's first-call
 # set-up (about 0.05 s at 1024 px here); 0 turns the warm-up off.
 STYLIZER_WARMUP_SIDE = env_int("STYLIZER_WARMUP_SIDE", STYLIZER_MAX_SIDE)
+# A file each worker child touches once its engine is loaded and warmed up
+# (bin/serve waits for it before saying the site is ready); empty: none.
+STYLIZER_READY_FILE = env_str("STYLIZER_READY_FILE", "")
 STYLIZER_MAX_PIXELS = env_int("STYLIZER_MAX_PIXELS", 50_000_000, minimum=1)
 # Photos and style images need at least this many px on each side: the style
 # transfer network works at a quarter of the input's size, so a smaller one

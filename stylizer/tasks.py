@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import timedelta
 
 import numpy as np
@@ -164,10 +165,18 @@ def _load_engine_in_child(**_: object) -> None:
         engine = get_engine()
     except EngineUnavailable:
         logger.exception("The stylization engine could not be loaded; tasks will fail until it is provided.")
+        _say_ready()
         return
     if settings.STYLIZER_WARMUP_SIDE > 0:
         seconds = warm_up(engine, settings.STYLIZER_WARMUP_SIDE)
         logger.info("Engine %s warmed up at %d px in %.2f s", engine.name, settings.STYLIZER_WARMUP_SIDE, seconds)
+    _say_ready()
+
+
+def _say_ready() -> None:
+    """Touch ``settings.STYLIZER_READY_FILE`` (if set): this child takes jobs now."""
+    if settings.STYLIZER_READY_FILE:
+        Path(settings.STYLIZER_READY_FILE).touch()
 
 
 def enqueue_stylization(stylization_id) -> None:
