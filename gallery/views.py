@@ -226,7 +226,13 @@ def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         for rank in ("main", "second", "third"):
             initial.pop(f"{rank}_weight", None)
             initial.pop(f"{rank}_style", None)
-    form = StylizationForm(request.POST or None, user=request.user, with_photo=False, initial=initial)
+    form = StylizationForm(
+        request.POST or None,
+        user=request.user,
+        with_photo=False,
+        photo_size=(source.photo.width, source.photo.height),
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         stylization = _submit(request, form, photo=source.photo)
         if stylization:
