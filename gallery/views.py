@@ -23,7 +23,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from .forms import ReportForm, SignUpForm, StyleUploadForm, StylizationForm
-from .models import Photo, Report, Style, StyleWeight, Stylization, queue_estimates, submit_stylization
+from .models import (
+    STYLE_IMAGE_MAX_SIDE,
+    Photo,
+    Report,
+    Style,
+    StyleWeight,
+    Stylization,
+    queue_estimates,
+    submit_stylization,
+)
 from .storage import SpacesStorage, is_transient_storage_error
 
 logger = logging.getLogger(__name__)
@@ -196,6 +205,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "max_pixels": settings.STYLIZER_MAX_PIXELS,
         "min_side": settings.STYLIZER_MIN_SIDE,
+        "style_side": STYLE_IMAGE_MAX_SIDE,
     }
     return render(request, "gallery/upload.html", {"form": form, **limits})
 

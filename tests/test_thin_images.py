@@ -7,6 +7,8 @@ keep STYLIZER_MIN_SIDE (32) px on each side once fitted.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -117,3 +119,10 @@ def test_a_style_image_that_keeps_the_minimum_once_stored_is_accepted(alice_clie
     )
     assert response.status_code == 302
     assert (Style.objects.get().width, Style.objects.get().height) == (1024, 32)
+
+
+def test_the_upload_page_gives_its_script_the_limits_of_the_fitted_size(alice_client):
+    # static/picstylist/upload.js checks the fitted size before sending, with the same words
+    page = alice_client.get(reverse("gallery:home")).content.decode()
+    assert 'data-min-side="32" data-style-side="1024"' in page
+    assert re.search(r'<select name="max_side"[^>]*>', page), "the output size the script reads"
