@@ -14,10 +14,10 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django_ratelimit.core import is_ratelimited
 
-from stylizer.pipeline import ImageRejected, load_image
+from stylizer.pipeline import ImageRejected, fitted_size, load_image
 from stylizer.runtime import BOTTLENECK_ENGINES
 
-from .models import BRUSH_CHOICES, Style
+from .models import BRUSH_CHOICES, STYLE_IMAGE_MAX_SIDE, Style
 
 OUTPUT_SIDES = (512, 1024, 2048, 4096)
 
@@ -71,6 +71,45 @@ def _account_key(user: AbstractBaseUser) -> Callable[[str, HttpRequest], str]:
     return lambda group, request: str(user.pk)
 
 
+def fitted_size_problem(size: tuple[int, int], max_side: int, *, image: str, result: str, advice: str) -> str | None:
+    """Why an image is refused once fitted to ``max_side``, or None if both sides stay large enough.
+
+    The fitted size is :func:`stylizer.pipeline.fitted_size` (long side at
+    most ``max_side`` px, aspect ratio kept, never enlarged); each of its
+    sides must be at least ``settings.STYLIZER_MIN_SIDE`` px, so a 20000 x 32
+    px photo, 1024 x 2 px at 1024 px, is refused. ``static/picstylist/upload.js``
+    (``fittedSizeProblem``) says the same in the browser.
+
+    Args:
+        size: (width, height) of the upright image, px.
+        max_side: the long side (px) it will be fitted to.
+        image: what it is ("photo", "style image").
+        result: what the fitted image is ("the result", "the stored style").
+        advice: what to do, with ``{limit}`` for the longest aspect ratio
+            allowed at ``max_side`` ("at most 32:1 at 1024 px").
+
+    Returns:
+        The message, naming both sizes and the limit, or None.
+    """
+    min_side = settings.STYLIZER_MIN_SIDE
+    width, height = fitted_size(size, max_side)
+    if min(width, height) >= min_side:
+        return None
+    limit = f"at most {max_side // min_side}:1 at {max_side} px"
+    return (
+        f"This {image} is {size[0]} × {size[1]} px; at {max_side} px on its long side {result} would be "
+        f"{width} × {height} px, and each side needs at least {min_side} px. {advice.format(limit=limit)}."
+    )
+
+
+def photo_size_problem(size: tuple[int, int], max_side: int, *, restyle: bool = False) -> str | None:
+    """:func:`fitted_size_problem` for a photo stylized at ``max_side`` px (new, or a stored one restyled)."""
+    advice = "Choose a larger output size ({limit})"
+    if not restyle:
+        advice = "Choose a larger output size or a less elongated photo ({limit})"
+    return fitted_size_problem(size, max_side, image="photo", result="the result", advice=advice)
+
+
 class ImageUploadField(forms.FileField):
     """A file field that accepts only images PicStylist can decode.
 
@@ -107,6 +146,27 @@ class ImageUploadField(forms.FileField):
         return upload
 
 
+class StyleImageField(ImageUploadField):
+    """An :class:`ImageUploadField` for style images, which are stored fitted to
+    :data:`gallery.models.STYLE_IMAGE_MAX_SIDE` px: the stored size must keep
+    ``settings.STYLIZER_MIN_SIDE`` px on each side too."""
+
+    def clean(self, data: UploadedFile | None, initial: object = None) -> UploadedFile | None:
+        upload = super().clean(data, initial)
+        if not upload:
+            return upload
+        problem = fitted_size_problem(
+            upload.image.size,
+            STYLE_IMAGE_MAX_SIDE,
+            image="style image",
+            result="the stored style",
+            advice="Choose a less elongated image ({limit})",
+        )
+        if problem:
+            raise forms.ValidationError(problem)
+        return upload
+
+
 def output_side_choices() -> list[tuple[int, str]]:
     sides = [side for side in OUTPUT_SIDES if side <= settings.STYLIZER_MAX_SIDE_CAP] or [
         settings.STYLIZER_MAX_SIDE_CAP
@@ -134,7 +194,7 @@ class StylizationForm(RefusableForm, forms.Form):
     style = StyleChoiceField(
         queryset=Style.objects.none(), required=False, empty_label=None, widget=forms.RadioSelect, label="Style"
     )
-    style_image = ImageUploadField(
+    style_image = StyleImageField(
         label="…or your own style image",
         required=False,
         help_text="A painting or any picture whose look you want. It stays private.",
@@ -195,8 +255,12 @@ class StylizationForm(RefusableForm, forms.Form):
         help_text="A smaller photo keeps its own size: photos are never enlarged.",
     )
 
-    def __init__(self, *args, user, with_photo: bool = True, **kwargs) -> None:
+    def __init__(
+        self, *args, user, with_photo: bool = True, photo_size: tuple[int, int] | None = None, **kwargs
+    ) -> None:
+        """``with_photo=False`` is a restyle of a stored photo of ``photo_size`` (width, height px, upright)."""
         super().__init__(*args, **kwargs)
+        self.photo_size = photo_size
         if not with_photo:
             del self.fields["photo"]
             del self.fields["style_image"]
@@ -247,6 +311,16 @@ class StylizationForm(RefusableForm, forms.Form):
         for name in ("main_weight", "second_weight", "third_weight", "strength", "colors", "brush", "max_side"):
             if cleaned.get(name) in (None, ""):
                 cleaned[name] = self.fields[name].initial  # a control left out keeps its default
+        # The result is the photo fitted to the output size: refuse a strip under the minimum side.
+        photo = cleaned.get("photo")
+        if photo and not self.has_error("max_side"):
+            problem = photo_size_problem((photo.image_info.width, photo.image_info.height), cleaned["max_side"])
+            if problem:
+                self.add_error("photo", problem)
+        elif self.photo_size and not self.has_error("max_side"):
+            problem = photo_size_problem(self.photo_size, cleaned["max_side"], restyle=True)
+            if problem:
+                self.add_error("max_side", problem)
         if self.errors:
             return cleaned
         has_image = bool(cleaned.get("style_image"))
@@ -276,7 +350,7 @@ class StylizationForm(RefusableForm, forms.Form):
 
 
 class StyleUploadForm(RefusableForm, forms.ModelForm):
-    image = ImageUploadField(label="Style image", help_text="A painting or any picture whose look you want.")
+    image = StyleImageField(label="Style image", help_text="A painting or any picture whose look you want.")
     submit_public = forms.BooleanField(
         label="Submit it to the public style gallery",
         required=False,

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from .forms import ReportForm, SignUpForm, StyleUploadForm, StylizationForm, ThrottledPasswordResetForm
-from .models import Report, Style, StyleWeight, Stylization, queue_estimates, submit_stylization
+from .models import STYLE_IMAGE_MAX_SIDE, Report, Style, StyleWeight, Stylization, queue_estimates, submit_stylization
 from .quotas import QuotaExceeded, check_quota, quota_problem
 from .storage import SpacesStorage, is_transient_storage_error
 
@@ -203,6 +203,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "max_pixels": settings.STYLIZER_MAX_PIXELS,
         "min_side": settings.STYLIZER_MIN_SIDE,
+        "style_side": STYLE_IMAGE_MAX_SIDE,
     }
     return render(request, "gallery/upload.html", {"form": form, **limits})
 
@@ -233,7 +234,13 @@ def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         for rank in ("main", "second", "third"):
             initial.pop(f"{rank}_weight", None)
             initial.pop(f"{rank}_style", None)
-    form = StylizationForm(request.POST or None, user=request.user, with_photo=False, initial=initial)
+    form = StylizationForm(
+        request.POST or None,
+        user=request.user,
+        with_photo=False,
+        photo_size=(source.photo.width, source.photo.height),
+        initial=initial,
+    )
     if request.method == "POST":
         form.refuse(quota_problem(request.user))
     if request.method == "POST" and form.is_valid():

@@ -100,33 +100,82 @@ def inspect_image(source: BinaryIO | bytes, max_pixels: int) -> ImageInfo:
     return ImageInfo(image.format, image.width, image.height, getattr(image, "n_frames", 1))
 
 
-def to_rgb(image: Image.Image) -> Image.Image:
-    """Convert any Pillow mode to RGB.
+#: Integer grey modes whose values are scaled by their bit depth rather than clipped.
+_WIDE_GREY_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
+#: Modes whose colour is premultiplied by their alpha band.
+_PREMULTIPLIED_MODES = frozenset({"La", "RGBa"})
 
-    Transparency (RGBA, LA, PA, P with a transparent index, RGB/L with a
-    ``transparency`` key) is composited on white; 16- and 32-bit grayscale
-    (I;16*, I) is scaled by its bit depth rather than clipped; float images
-    (F) are taken as 0-1 if their values fit, else 0-255; CMYK, YCbCr, LAB,
-    HSV, 1 and L go through Pillow's own conversions.
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Convert any Pillow mode to 8-bit RGB, transparency composited on white.
+
+    Every way of carrying transparency ends on white, partial alpha blended
+    (``c * a / 255 + 255 * (1 - a / 255)`` per channel, rounded):
+
+    * an alpha band: LA, PA, RGBA, and the premultiplied La and RGBa;
+    * a palette with a transparent index or per-entry alpha (P with an int or
+      bytes ``transparency`` key, or an RGBA palette);
+    * a transparent colour key (``info["transparency"]``, a PNG tRNS chunk) in
+      1, L, RGB and the 16/32-bit grey modes I;16, I;16L, I;16B, I. The key is
+      in the image's own pixel units: :func:`load_image` rescales the keys
+      Pillow leaves in the file's units (2- and 4-bit grey, 16-bit RGB).
+
+    16- and 32-bit grey (I;16*, I) is scaled by its bit depth (65535 -> 255)
+    rather than clipped; float images (F) are taken as 0-1 if their values
+    fit, else 0-255; CMYK, YCbCr, LAB, HSV, 1 and L go through Pillow's own
+    conversions.
+
+    Args:
+        image: a loaded Pillow image of any mode, H x W px.
+
+    Returns:
+        An RGB (uint8 per channel) Pillow image of the same size.
     """
-    if image.mode.startswith("I;16") or image.mode == "I":
-        values = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if image.mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
-        gray = np.clip(np.rint(values / top * 255.0), 0, 255).astype(np.uint8)
+    if image.mode in _WIDE_GREY_MODES:
+        values = np.asarray(image)
+        top = 65535.0 if image.mode != "I" or values.max(initial=0) > 255 else 255.0
+        gray = np.clip(np.rint(values.astype(np.float64) / top * 255.0), 0, 255).astype(np.uint8)
+        key = image.info.get("transparency")
+        if isinstance(key, int):  # a tRNS grey level: fully transparent, so white
+            gray[values == key] = 255
         return Image.fromarray(gray).convert("RGB")
     if image.mode == "F":
         values = np.asarray(image, dtype=np.float64)
         top = 1.0 if values.max(initial=0) <= 1.0 else 255.0
         gray = np.clip(np.rint(values / top * 255.0), 0, 255).astype(np.uint8)
         return Image.fromarray(gray).convert("RGB")
-    has_alpha = image.mode in {"RGBA", "LA", "PA", "RGBa", "La"} or "transparency" in image.info
-    if has_alpha:
+    if image.mode in _PREMULTIPLIED_MODES:
+        # colour already multiplied by alpha: on white, add what the alpha leaves uncovered
+        bands = np.asarray(image).astype(np.uint16)
+        colour, alpha = bands[..., :-1], bands[..., -1:]
+        blended = np.minimum(colour + (255 - alpha), 255).astype(np.uint8)
+        return Image.fromarray(np.repeat(blended, 3, axis=2) if blended.shape[2] == 1 else blended, "RGB")
+    if image.has_transparency_data:
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, WHITE + (255,))
         return Image.alpha_composite(background, rgba).convert("RGB")
     if image.mode == "RGB":
         return image
     return image.convert("RGB")
+
+
+def _key_in_pixel_units(image: Image.Image) -> None:
+    """Rescale a PNG tRNS colour key to the units Pillow decodes the pixels to.
+
+    Pillow keeps the key in the file's sample units, but decodes 2- and 4-bit
+    grey to 0-255 (a 2-bit 1 becomes 85) and 16-bit RGB to its high byte
+    (0x8012 becomes 0x80). Call before ``image.load()``: the decoder's raw
+    mode is read from ``image.tile``. A 16-bit RGB key then matches on the
+    high byte of each channel, the precision Pillow decodes to.
+    """
+    key = image.info.get("transparency")
+    if image.format != "PNG" or key is None or not image.tile:
+        return
+    rawmode = image.tile[0].args
+    if rawmode in ("L;2", "L;4") and isinstance(key, int):
+        image.info["transparency"] = key * 255 // ((1 << int(rawmode[-1])) - 1)
+    elif rawmode == "RGB;16B" and isinstance(key, tuple):
+        image.info["transparency"] = tuple(value >> 8 for value in key)
 
 
 def load_image(
@@ -161,6 +210,7 @@ def load_image(
         file_size = image.size
         if max_side is not None and image.format in {"JPEG", "MPO"}:
             image.draft(image.mode, fitted_size(file_size, max_side))
+        _key_in_pixel_units(image)
         image.load()
         rotated = image.getexif().get(ExifTags.Base.Orientation, 1) in (5, 6, 7, 8)  # these swap the sides
         # in place: a 20-megapixel photo is held twice rather than three times

@@ -67,14 +67,17 @@ def make_stylization(
 ):
     """A queued stylization of ``data`` (stored as is, unchecked) with ``styles``.
 
-    ``styles`` is one Style or a list of (Style, weight) pairs.
+    ``styles`` is one Style or a list of (Style, weight) pairs. The photo's
+    width and height are the ones its header gives, as an upload's would be.
     """
     from django.core.files.base import ContentFile
 
     from gallery.models import Photo, StyleWeight, Stylization
 
     pairs = styles if isinstance(styles, list) else [(styles, 1.0)]
-    photo = Photo(owner=owner, width=0, height=0)
+    with Image.open(io.BytesIO(data)) as header:
+        width, height = header.size
+    photo = Photo(owner=owner, width=width, height=height)
     photo.image.save(name, ContentFile(data), save=False)
     photo.save()
     stylization = Stylization.objects.create(

@@ -212,6 +212,13 @@ def test_desktop_sign_up_upload_watch_compare_publish_restyle(
         ("broken.jpg", b"\xff\xd8\xff\xe0" + b"not the rest of a JPEG" * 4, "This image file is damaged or incomplete"),
         ("drawing.svg", b"<svg xmlns='http://www.w3.org/2000/svg' width='9' height='9'/>", "is not an image we can"),
         ("icon.png", png_bytes(20, 20), "This image is 20 x 20 px; it needs at least 32 px on each side."),
+        (
+            "strip.png",
+            png_bytes(2000, 40),
+            "This photo is 2000 × 40 px; at 1024 px on its long side the result would be 1024 × 20 px, "
+            "and each side needs at least 32 px. Choose a larger output size or a less elongated photo "
+            "(at most 32:1 at 1024 px).",
+        ),
         # a GIF whose header declares 60000 x 60000 px: refused from its header, never decoded
         ("bomb.gif", b"GIF89a" + (60000).to_bytes(2, "little") * 2 + bytes(32), "(3600 megapixels); the limit is 50"),
         (

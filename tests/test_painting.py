@@ -109,6 +109,16 @@ def test_a_result_looks_the_same_at_1024_and_2048_px_and_keeps_more_edges_at_204
     assert edge_keeping(result_2048, photo_2048) > edge_keeping(resized(result_1024, size_2048), photo_2048) + 0.1
 
 
+@pytest.mark.parametrize("size", [(4096, 128), (128, 4096)])
+@pytest.mark.parametrize("brush", ["bold", "fine"])
+def test_the_thinnest_photo_the_site_accepts_paints_at_its_own_size(engine, bottleneck, size, brush):
+    # 32:1 at 4096 px (gallery.forms.fitted_size_problem); the bold brush paints it at 400 x 12 px
+    photo = resized(load_rgb(CONTENT_DIR / "rocket.jpg"), size)
+    result = painted(engine, bottleneck, photo, "rocket.jpg", "starry_night.jpg", brush=brush, strength=0.5)
+    assert result.shape == (size[1], size[0], 3) and result.dtype == np.uint8
+    assert mean_difference(result, photo) > 0.02, "it is painted, not the photo returned"
+
+
 def test_the_brush_sets_the_stroke_size_relative_to_the_picture(engine, bottleneck):
     photo = load_rgb(CONTENT_DIR / "rocket.jpg")
     results = {

@@ -17,11 +17,13 @@
   var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10) || 0;
   var maxPixels = parseInt(form.getAttribute("data-max-pixels"), 10) || 0;
   var minSide = parseInt(form.getAttribute("data-min-side"), 10) || 0;
+  var styleSide = parseInt(form.getAttribute("data-style-side"), 10) || 0;
   var styleInput = form.querySelector('input[type="file"][name="style_image"]');
   var FORMATS = "Upload a JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF.";
   var DAMAGED = "This image file is damaged or incomplete and cannot be read. Try saving it again, or another photo.";
   var objectUrl = null;
   var checked = null; // {file, promise of a problem message or null}
+  var photoSize = null; // {file, width, height} of the photo previewed
   var uploading = false;
 
   function size(bytes) {
@@ -100,6 +102,67 @@
     return null;
   }
 
+  // Python's round() (halves to the even neighbour), as stylizer.pipeline.fitted_size rounds.
+  function roundHalfEven(value) {
+    var nearest = Math.round(value);
+    return nearest - value === 0.5 && nearest % 2 !== 0 ? nearest - 1 : nearest;
+  }
+
+  // [width, height] with the long side at most maxSide px, aspect ratio kept, never enlarged
+  // (stylizer.pipeline.fitted_size).
+  function fittedSize(width, height, maxSide) {
+    var longSide = Math.max(width, height);
+    if (longSide <= maxSide) return [width, height];
+    var scale = maxSide / longSide;
+    return [Math.max(1, roundHalfEven(width * scale)), Math.max(1, roundHalfEven(height * scale))];
+  }
+
+  // The same words as the server (gallery.forms.fitted_size_problem) for an image whose size once
+  // fitted to maxSide px is under the minimum side, else null.
+  function fittedSizeProblem(width, height, maxSide, image, result, advice) {
+    if (!minSide || !maxSide) return null;
+    var fitted = fittedSize(width, height, maxSide);
+    if (Math.min(fitted[0], fitted[1]) >= minSide) return null;
+    var limit = "at most " + Math.floor(maxSide / minSide) + ":1 at " + maxSide + " px";
+    return "This " + image + " is " + width + " × " + height + " px; at " + maxSide + " px on its long side " +
+      result + " would be " + fitted[0] + " × " + fitted[1] + " px, and each side needs at least " + minSide +
+      " px. " + advice.replace("{limit}", limit) + ".";
+  }
+
+  // The photo previewed, at the output size chosen now (gallery.forms.photo_size_problem); else null.
+  function photoFitProblem() {
+    var control = form.querySelector('[name="max_side"]');
+    var maxSide = control ? parseInt(control.value, 10) : 0;
+    if (!photoSize || photoSize.file !== input.files[0] || !maxSide) return null;
+    return fittedSizeProblem(photoSize.width, photoSize.height, maxSide, "photo", "the result",
+      "Choose a larger output size or a less elongated photo ({limit})");
+  }
+
+  // The decoded size of an image file, or null where this browser cannot show it.
+  function imageSize(file) {
+    return new Promise(function (resolve) {
+      var url = URL.createObjectURL(file);
+      var image = new Image();
+      image.onload = function () { URL.revokeObjectURL(url); resolve({ width: image.naturalWidth, height: image.naturalHeight }); };
+      image.onerror = function () { URL.revokeObjectURL(url); resolve(null); };
+      image.src = url;
+    });
+  }
+
+  // A style image: its file, its size and its size once stored (gallery.forms.StyleImageField); a message or null.
+  function styleProblem(file) {
+    return screen(file).then(function (found) {
+      if (found.problem) return found.problem;
+      var size = found.width && found.height ? Promise.resolve(found) : imageSize(file);
+      return size.then(function (dimensions) {
+        if (!dimensions) return null; // the server tells
+        return sizeProblem(dimensions.width, dimensions.height) ||
+          fittedSizeProblem(dimensions.width, dimensions.height, styleSide, "style image", "the stored style",
+            "Choose a less elongated image ({limit})");
+      });
+    });
+  }
+
   // What a file's size and first bytes tell; resolves to {problem} or {format, width, height}.
   function screen(file) {
     if (file.size === 0) return Promise.resolve({ problem: "This file is empty." });
@@ -139,6 +202,7 @@
           }
           var problem = sizeProblem(dimensions.width, dimensions.height);
           if (problem) return problem;
+          photoSize = { file: file, width: dimensions.width, height: dimensions.height };
           preview.hidden = false;
           setInfo(facts + ", " + dimensions.width + " × " + dimensions.height + " px");
           return null;
@@ -162,10 +226,14 @@
     if (!file) return;
     inspect(file).then(function (problem) {
       if (input.files[0] !== file) return; // another file was picked meanwhile
-      showErrors("photo", problem ? [problem] : []);
-      zone.classList.toggle("has-error", !!problem);
-      if (problem) preview.hidden = true;
+      showPhotoProblem(problem || photoFitProblem());
     });
+  }
+
+  function showPhotoProblem(problem) {
+    showErrors("photo", problem ? [problem] : []);
+    zone.classList.toggle("has-error", !!problem);
+    preview.hidden = !!problem || !photoSize || photoSize.file !== input.files[0];
   }
 
   input.addEventListener("change", function () { notUsed = 0; showFile(input.files[0]); });
@@ -173,13 +241,17 @@
     styleInput.addEventListener("change", function () {
       var file = styleInput.files[0];
       showErrors("style_image", []);
-      if (file) screen(file).then(function (found) { if (styleInput.files[0] === file && found.problem) showErrors("style_image", [found.problem]); });
+      if (file) styleProblem(file).then(function (problem) { if (styleInput.files[0] === file && problem) showErrors("style_image", [problem]); });
     });
   }
   // Changing a control clears the error shown under it.
   form.addEventListener("change", function (event) {
     var name = event.target.name;
     if (name && name !== "photo" && name !== "style_image" && form.querySelector('[data-errors-for="' + name + '"]')) showErrors(name, []);
+    // Another output size: the photo's fitted size changes with it.
+    if (name === "max_side" && photoSize && photoSize.file === input.files[0]) {
+      inspect(input.files[0]).then(function (problem) { if (!problem) showPhotoProblem(photoFitProblem()); });
+    }
   });
 
   ["dragenter", "dragover"].forEach(function (type) {
@@ -265,8 +337,8 @@
     submit.disabled = true;
     var styleFile = styleInput && styleInput.files[0];
     Promise.all([
-      inspect(input.files[0]),
-      styleFile ? screen(styleFile).then(function (found) { return found.problem || null; }) : null,
+      inspect(input.files[0]).then(function (problem) { return problem || photoFitProblem(); }),
+      styleFile ? styleProblem(styleFile) : null,
     ]).then(function (problems) {
       submit.disabled = false;
       // The same checks and words as the server (gallery.forms.StylizationForm), before anything is sent.
