@@ -471,6 +471,13 @@ LOGGING = {
     },
     # Django's own console handler (DEBUG only) printed every django.* record a
     # second time, before the filter: the records reach the root's alone.
-    "loggers": {"django": {"handlers": [], "propagate": True}},
+    # Celery's line per task received, succeeded and sent by beat: the sweep
+    # every STYLIZER_SWEEP_SECONDS would fill the log (failures stay, at ERROR).
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        **{name: {"level": "WARNING"} for name in ("celery.beat", "celery.app.trace", "celery.worker.strategy")},
+        # django-axes logs four INFO lines per log-in; lock-outs and failures stay (WARNING).
+        "axes": {"level": "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
