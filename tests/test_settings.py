@@ -21,7 +21,7 @@ def load_settings(**env: str) -> subprocess.CompletedProcess:
 
 def test_embedded_default_is_sqlite_and_the_filesystem_broker():
     result = load_settings()
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "True"]
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://localhost//", "True"]
 
 
 def test_database_and_broker_urls_select_postgresql_and_redis():
