@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 REPO = Path(__file__).resolve().parent.parent
 # The shared test images live beside the checkout, in ../shared/testdata.
@@ -75,8 +75,11 @@ def make_stylization(
     from gallery.models import Photo, StyleWeight, Stylization
 
     pairs = styles if isinstance(styles, list) else [(styles, 1.0)]
-    with Image.open(io.BytesIO(data)) as header:
-        width, height = header.size
+    try:
+        with Image.open(io.BytesIO(data)) as header:
+            width, height = header.size
+    except UnidentifiedImageError:  # bytes that are no image: a photo the worker must refuse
+        width = height = 0
     photo = Photo(owner=owner, width=width, height=height)
     photo.image.save(name, ContentFile(data), save=False)
     photo.save()
