@@ -5,7 +5,8 @@ seconds per megapixel of result from recent finished runs, per group of
 output size (the result's long side, to the nearest offered size: a 512 px
 result costs more per pixel than a 4096 px one, because the painting runs at
 the brush's working size whatever the output size, see
-:data:`stylizer.painting.BRUSH_SIDES`) and brush. A queued job then waits
+:data:`stylizer.painting.BRUSH_SIDES`) and brush, scaled by how fast the
+newest runs went against those rates (a busier machine). A queued job then waits
 for the jobs running now to finish and for each job queued ahead of it,
 handed in order to whichever of ``settings.STYLIZER_QUEUE_WORKERS`` workers
 is free first, plus its own run. benchmarks/queue_estimates.py measures how
@@ -35,6 +36,8 @@ from .models import Stylization
 RECENT_RUNS = 400
 #: Runs of each group whose median rate is used.
 GROUP_SAMPLE = 20
+#: Newest runs (any size) whose pace against their group's rate scales every estimate.
+SPEED_SAMPLE = 5
 
 
 def output_group(width: int, height: int) -> int:
@@ -54,11 +57,16 @@ class CostModel:
 
     ``rates``: seconds per result megapixel, the median of the last
     :data:`GROUP_SAMPLE` runs of each (output group, brush);
-    ``typical``: the median seconds of the last runs, for a job whose size
-    is unknown (a photo without recorded dimensions).
+    ``speed``: how the last :data:`SPEED_SAMPLE` runs of any size went
+    against those rates (the median of their seconds / the seconds their
+    group's rate gives), so a machine that has just become busier or
+    quieter shows in every estimate at once, not only after 20 runs of each
+    size; ``typical``: the median seconds of the last runs, for a job whose
+    size is unknown (a photo without recorded dimensions).
     """
 
     rates: dict[tuple[int, str], float] = field(default_factory=dict)
+    speed: float = 1.0
     typical: float | None = None
 
     @classmethod
@@ -70,16 +78,22 @@ class CostModel:
         )
         samples: dict[tuple[int, str], list[float]] = defaultdict(list)
         seconds_all = []
+        newest = []  # (key, seconds per megapixel) of the newest runs of known size
         for started, finished, width, height, brush in runs:
             seconds = (finished - started).total_seconds()
             if len(seconds_all) < GROUP_SAMPLE:
                 seconds_all.append(seconds)
             if width and height:
-                group = samples[(output_group(width, height), brush)]
-                if len(group) < GROUP_SAMPLE:
-                    group.append(seconds / (width * height / 1e6))
+                key = (output_group(width, height), brush)
+                rate = seconds / (width * height / 1e6)
+                if len(samples[key]) < GROUP_SAMPLE:
+                    samples[key].append(rate)
+                if len(newest) < SPEED_SAMPLE:
+                    newest.append((key, rate))
+        rates = {key: statistics.median(values) for key, values in samples.items()}
         return cls(
-            rates={key: statistics.median(values) for key, values in samples.items()},
+            rates=rates,
+            speed=statistics.median(rate / rates[key] for key, rate in newest) if newest else 1.0,
             typical=statistics.median(seconds_all) if seconds_all else None,
         )
 
@@ -95,11 +109,12 @@ class CostModel:
         return self.rates[nearest]
 
     def seconds(self, width: int, height: int, brush: str) -> float | None:
-        """Expected worker seconds of a job whose result is ``width`` x ``height`` px; None before any run."""
+        """Expected worker seconds of a job whose result is ``width`` x ``height`` px (its group's rate
+        times ``speed``); None before any run."""
         if not (width and height):
             return self.typical
         rate = self.rate(output_group(width, height), brush)
-        return None if rate is None else rate * width * height / 1e6
+        return None if rate is None else rate * self.speed * width * height / 1e6
 
 
 @dataclass
@@ -134,7 +149,8 @@ def queue_estimates(rows: list[Stylization]) -> dict[uuid.UUID, dict[str, float 
     For a queued row: ``position`` (1 = the next to start) among all queued
     rows, oldest first, and ``eta_seconds``: its wait until done. Each job's
     expected seconds come from :class:`CostModel` (its result's pixels at
-    the recent seconds per megapixel of its output size and brush). The
+    the recent seconds per megapixel of its output size and brush, times
+    the pace of the newest runs). The
     running jobs occupy ``settings.STYLIZER_QUEUE_WORKERS`` workers for what
     is left of their expected time; each queued job ahead of the row goes,
     oldest first, to the worker free first; the row starts when a worker is

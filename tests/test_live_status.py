@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import statistics
 import uuid
+from collections import defaultdict
 from datetime import timedelta
 
 import pytest
@@ -61,7 +62,7 @@ def test_status_gives_place_in_queue_and_wait_from_recent_times(alice_client, al
     assert data[str(mine.pk)]["eta_seconds"] == pytest.approx(7.0, abs=0.3)
 
 
-def _done_of_size(owner, style, size: tuple[int, int], seconds: float, minutes_ago: int, brush="medium"):
+def _done_of_size(owner, style, size: tuple[int, int], seconds: float, minutes_ago: float, brush="medium"):
     """A finished run with a ``size`` (width, height) px result that took ``seconds``."""
     row = make_stylization(owner, style, png_bytes(), max_side=max(size), brush=brush)
     finished = timezone.now() - timedelta(minutes=minutes_ago)
@@ -92,13 +93,30 @@ RUNS_1024 = [((1024, 768), 0.6), ((1024, 1024), 1.2), ((800, 600), 0.5)]
 RUNS_4096 = [((4096, 3072), 6.0), ((4096, 2730), 5.0)]
 
 
+def _model_rates(runs) -> dict:
+    """Seconds per megapixel the model should use for each (size, brush) group of ``runs``
+    ((size, brush), (width, height), seconds), newest first: the group's median, times the
+    median pace of the newest five against their group's median."""
+    per_group = defaultdict(list)
+    for group, (w, h), seconds in runs:
+        per_group[group].append(seconds / (w * h / 1e6))
+    medians = {group: statistics.median(rates) for group, rates in per_group.items()}
+    speed = statistics.median(seconds / (w * h / 1e6) / medians[group] for group, (w, h), seconds in runs[:5])
+    return {group: median * speed for group, median in medians.items()}
+
+
+def _runs():
+    return [((1024, "medium"), size, seconds) for size, seconds in RUNS_1024] + [
+        ((4096, "medium"), size, seconds) for size, seconds in RUNS_4096
+    ]
+
+
 @pytest.fixture
 def recent_runs(bob, public_style):
     for minutes_ago, (size, seconds) in enumerate(RUNS_1024 + RUNS_4096, start=1):
         _done_of_size(bob, public_style, size, seconds, minutes_ago)
-    rate_1024 = statistics.median(seconds / (w * h / 1e6) for (w, h), seconds in RUNS_1024)
-    rate_4096 = statistics.median(seconds / (w * h / 1e6) for (w, h), seconds in RUNS_4096)
-    return rate_1024, rate_4096
+    rates = _model_rates(_runs())
+    return rates[(1024, "medium")], rates[(4096, "medium")]
 
 
 def _eta(client, row) -> float:
@@ -368,10 +386,29 @@ def test_status_of_many_queued_rows_costs_a_fixed_number_of_queries(
 
 def test_each_brush_has_its_own_rate(alice_client, alice, bob, public_style, recent_runs, settings):
     settings.STYLIZER_QUEUE_WORKERS = 1
-    rate_1024, _ = recent_runs
     # a fine brush paints at 2048 px whatever the output size: its runs are slower
-    _done_of_size(bob, public_style, (1024, 1024), 3.0, 1, brush="fine")
+    _done_of_size(bob, public_style, (1024, 1024), 3.0, 0, brush="fine")
+    rates = _model_rates([((1024, "fine"), (1024, 1024), 3.0), *_runs()])
+    assert rates[(1024, "fine")] > 2 * rates[(1024, "medium")]
     fine = _waiting(alice, public_style, (1024, 512), 1024, 10, brush="fine")
-    assert _eta(alice_client, fine) == round(3.0 / (1024 * 1024 / 1e6) * 1024 * 512 / 1e6, 1)
+    assert _eta(alice_client, fine) == round(rates[(1024, "fine")] * 1024 * 512 / 1e6, 1)
     Stylization.objects.filter(pk=fine.pk).update(brush="medium")
-    assert _eta(alice_client, fine) == round(rate_1024 * 1024 * 512 / 1e6, 1)
+    assert _eta(alice_client, fine) == round(rates[(1024, "medium")] * 1024 * 512 / 1e6, 1)
+
+
+def test_a_machine_that_just_got_slower_shows_in_every_size_at_once(
+    alice_client, alice, bob, public_style, recent_runs, settings
+):
+    settings.STYLIZER_QUEUE_WORKERS = 1
+    _, rate_4096 = recent_runs
+    mine = _waiting(alice, public_style, (4096, 3072), 4096, 10)
+    before = _eta(alice_client, mine)
+    assert before == round(rate_4096 * 4096 * 3072 / 1e6, 1)
+    # the three newest runs, all 1024 px, took twice as long as the 1024 px ones before them
+    newer = [((1024, 768), 1.2), ((1024, 1024), 2.4), ((800, 600), 1.0)]
+    for tenths, (size, seconds) in enumerate(newer, start=1):
+        _done_of_size(bob, public_style, size, seconds, tenths / 10)
+    rates = _model_rates([((1024, "medium"), size, seconds) for size, seconds in newer] + _runs())
+    after = _eta(alice_client, mine)
+    assert after == round(rates[(4096, "medium")] * 4096 * 3072 / 1e6, 1)
+    assert after > before
