@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
@@ -467,67 +467,6 @@ class Like(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} likes {self.stylization_id}"
-
-
-def typical_processing_seconds(sample: int = 20) -> float | None:
-    """Median worker time (s, ``started`` to ``finished``) of the last ``sample`` stylizations done.
-
-    None while none has finished: then nobody is told a made-up wait.
-    """
-    rows = (
-        Stylization.objects.filter(status=Stylization.Status.DONE, started__isnull=False, finished__isnull=False)
-        .order_by("-finished")
-        .values_list("started", "finished")[:sample]
-    )
-    seconds = sorted((finished - started).total_seconds() for started, finished in rows)
-    if not seconds:
-        return None
-    middle = len(seconds) // 2
-    return seconds[middle] if len(seconds) % 2 else (seconds[middle - 1] + seconds[middle]) / 2
-
-
-def queue_estimates(rows: list[Stylization]) -> dict[uuid.UUID, dict[str, float | int | None]]:
-    """Where each queued or running row stands, for the live status.
-
-    For a queued row: ``position`` (1 = the next to start) among all queued
-    rows, oldest first, and ``eta_seconds``: the rows ahead of it and those
-    running now, shared among ``settings.STYLIZER_QUEUE_WORKERS`` parallel
-    workers, plus its own run, each at :func:`typical_processing_seconds`.
-    For a running row: ``eta_seconds`` left of a typical run (0 once over).
-    Finished rows get ``position`` and ``eta_seconds`` None, and so does
-    ``eta_seconds`` before any stylization has finished. An estimate, not a
-    promise: the page says "about".
-    """
-    waiting = [row for row in rows if row.status in {Stylization.Status.QUEUED, Stylization.Status.RUNNING}]
-    estimates: dict[uuid.UUID, dict[str, float | int | None]] = {
-        row.pk: {"position": None, "eta_seconds": None} for row in rows
-    }
-    if not waiting:
-        return estimates
-    typical = typical_processing_seconds()
-    workers = max(1, settings.STYLIZER_QUEUE_WORKERS)
-    queued = [row for row in waiting if row.status == Stylization.Status.QUEUED]
-    # One query: the rows running now, and for each queued row the queued rows older than it.
-    counts = Stylization.objects.aggregate(
-        running=Count("pk", filter=Q(status=Stylization.Status.RUNNING)),
-        **{
-            f"ahead_{row.pk.hex}": Count("pk", filter=Q(status=Stylization.Status.QUEUED, created__lt=row.created))
-            for row in queued
-        },
-    )
-    running = counts["running"]
-    now = timezone.now()
-    for row in waiting:
-        if row.status == Stylization.Status.RUNNING:
-            elapsed = (now - row.started).total_seconds() if row.started else 0.0
-            estimates[row.pk]["eta_seconds"] = None if typical is None else round(max(0.0, typical - elapsed), 1)
-            continue
-        ahead = counts[f"ahead_{row.pk.hex}"]
-        estimates[row.pk] = {
-            "position": ahead + 1,
-            "eta_seconds": None if typical is None else round((ahead + running) * typical / workers + typical, 1),
-        }
-    return estimates
 
 
 def submit_stylization(

@@ -21,8 +21,9 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from .estimates import queue_estimates
 from .forms import ReportForm, SignUpForm, StyleUploadForm, StylizationForm, ThrottledPasswordResetForm
-from .models import STYLE_IMAGE_MAX_SIDE, Report, Style, StyleWeight, Stylization, queue_estimates, submit_stylization
+from .models import STYLE_IMAGE_MAX_SIDE, Report, Style, StyleWeight, Stylization, submit_stylization
 from .quotas import QuotaExceeded, check_quota, quota_problem
 from .storage import SpacesStorage, is_transient_storage_error
 
@@ -389,7 +390,7 @@ def status(request: HttpRequest) -> JsonResponse:
     "result", "preview", "thumbnail", "seconds", "position", "eta_seconds"}}}``:
     file URLs once done, the worker's time in s, and for a queued or running
     row its place in the queue and the estimated seconds until done
-    (:func:`gallery.models.queue_estimates`). Ids of others, or malformed
+    (:func:`gallery.estimates.queue_estimates`). Ids of others, or malformed
     ones, are left out.
     """
     ids = []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import statistics
 import uuid
+from collections import defaultdict
 from datetime import timedelta
 
 import pytest
@@ -34,6 +36,7 @@ def _queued_at(owner, style, seconds_ago: int) -> Stylization:
 
 
 def test_status_gives_place_in_queue_and_wait_from_recent_times(alice_client, alice, bob, public_style, settings):
+    # Photos without recorded dimensions: each job counts as the median of the last runs.
     settings.STYLIZER_QUEUE_WORKERS = 1
     for seconds, minutes_ago in ((2.0, 5), (4.0, 4), (9.0, 3)):  # median 4.0 s
         _finished(bob, public_style, seconds, minutes_ago)
@@ -43,19 +46,177 @@ def test_status_gives_place_in_queue_and_wait_from_recent_times(alice_client, al
     mine = _queued_at(alice, public_style, 20)
     later = _queued_at(alice, public_style, 10)
 
+    Photo.objects.update(width=0, height=0)  # no recorded dimensions (photos stored before they were kept)
     ids = [mine.pk, later.pk, first.pk, running.pk]
     data = alice_client.get("/status/", {"id": ids}).json()["stylizations"]
 
     assert set(data) == {str(mine.pk), str(later.pk)}, "others' rows are left out"
-    # one queued ahead + one running, 4.0 s each, then its own 4.0 s
+    # the running one has about 3 s left, then one queued ahead, 4.0 s, then its own 4.0 s
     assert data[str(mine.pk)]["position"] == 2
-    assert data[str(mine.pk)]["eta_seconds"] == 12.0
+    assert data[str(mine.pk)]["eta_seconds"] == pytest.approx(11.0, abs=0.3)
     assert data[str(later.pk)]["position"] == 3
-    assert data[str(later.pk)]["eta_seconds"] == 16.0
+    assert data[str(later.pk)]["eta_seconds"] == pytest.approx(15.0, abs=0.3)
 
     settings.STYLIZER_QUEUE_WORKERS = 2
     data = alice_client.get("/status/", {"id": [mine.pk]}).json()["stylizations"]
-    assert data[str(mine.pk)]["eta_seconds"] == 8.0  # (1 + 1) * 4 / 2 + 4
+    # the first queued goes to the idle worker (done at 4 s); mine to the other, free after about 3 s
+    assert data[str(mine.pk)]["eta_seconds"] == pytest.approx(7.0, abs=0.3)
+
+
+def _done_of_size(owner, style, size: tuple[int, int], seconds: float, minutes_ago: float, brush="medium"):
+    """A finished run with a ``size`` (width, height) px result that took ``seconds``."""
+    row = make_stylization(owner, style, png_bytes(), max_side=max(size), brush=brush)
+    finished = timezone.now() - timedelta(minutes=minutes_ago)
+    Stylization.objects.filter(pk=row.pk).update(
+        status="done",
+        started=finished - timedelta(seconds=seconds),
+        finished=finished,
+        result_width=size[0],
+        result_height=size[1],
+    )
+    return row
+
+
+def _waiting(owner, style, photo: tuple[int, int], max_side: int, seconds_ago: float, *, brush="medium", started=None):
+    """A job of a ``photo`` (width, height) px at ``max_side``, queued ``seconds_ago``; running if ``started`` s ago."""
+    row = make_stylization(owner, style, png_bytes(), max_side=max_side, brush=brush)
+    Photo.objects.filter(pk=row.photo_id).update(width=photo[0], height=photo[1])
+    fields = {"created": timezone.now() - timedelta(seconds=seconds_ago)}
+    if started is not None:
+        fields.update(status="running", started=timezone.now() - timedelta(seconds=started))
+    Stylization.objects.filter(pk=row.pk).update(**fields)
+    row.refresh_from_db()
+    return row
+
+
+#: Recent runs: (result width, height px, seconds). 1024 px results and 4096 px results.
+RUNS_1024 = [((1024, 768), 0.6), ((1024, 1024), 1.2), ((800, 600), 0.5)]
+RUNS_4096 = [((4096, 3072), 6.0), ((4096, 2730), 5.0)]
+
+
+def _model_rates(runs) -> dict:
+    """Seconds per megapixel the model should use for each (size, brush) group of ``runs``
+    ((size, brush), (width, height), seconds), newest first: the group's median, times the
+    median pace of the newest five against their group's median."""
+    per_group = defaultdict(list)
+    for group, (w, h), seconds in runs:
+        per_group[group].append(seconds / (w * h / 1e6))
+    medians = {group: statistics.median(rates) for group, rates in per_group.items()}
+    speed = statistics.median(seconds / (w * h / 1e6) / medians[group] for group, (w, h), seconds in runs[:5])
+    return {group: median * speed for group, median in medians.items()}
+
+
+def _runs():
+    return [((1024, "medium"), size, seconds) for size, seconds in RUNS_1024] + [
+        ((4096, "medium"), size, seconds) for size, seconds in RUNS_4096
+    ]
+
+
+@pytest.fixture
+def recent_runs(bob, public_style):
+    for minutes_ago, (size, seconds) in enumerate(RUNS_1024 + RUNS_4096, start=1):
+        _done_of_size(bob, public_style, size, seconds, minutes_ago)
+    rates = _model_rates(_runs())
+    return rates[(1024, "medium")], rates[(4096, "medium")]
+
+
+def _eta(client, row) -> float:
+    return client.get("/status/", {"id": [row.pk]}).json()["stylizations"][str(row.pk)]["eta_seconds"]
+
+
+def test_a_big_job_behind_a_small_one_waits_for_both_at_their_size_rates(
+    alice_client, alice, bob, public_style, recent_runs, settings
+):
+    settings.STYLIZER_QUEUE_WORKERS = 1
+    rate_1024, rate_4096 = recent_runs
+    small = _waiting(bob, public_style, (2000, 1500), 1024, 20)  # result 1024 x 768
+    big = _waiting(alice, public_style, (4000, 3000), 4096, 10)  # never enlarged: 4000 x 3000
+    small_seconds = rate_1024 * 1024 * 768 / 1e6
+    big_seconds = rate_4096 * 4000 * 3000 / 1e6
+
+    data = alice_client.get("/status/", {"id": [big.pk]}).json()["stylizations"][str(big.pk)]
+
+    assert data["position"] == 2
+    assert data["eta_seconds"] == round(small_seconds + big_seconds, 1)
+    assert _eta(client_for(bob), small) == round(small_seconds, 1)
+
+
+def client_for(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_job_waits_longer_behind_big_jobs_than_behind_small_ones(
+    alice_client, alice, bob, public_style, recent_runs, settings
+):
+    settings.STYLIZER_QUEUE_WORKERS = 1
+    rate_1024, rate_4096 = recent_runs
+    ahead = [_waiting(bob, public_style, (640, 480), 1024, 30 - n) for n in range(2)]  # 640 x 480, as they are
+    mine = _waiting(alice, public_style, (640, 480), 1024, 10)
+    own = rate_1024 * 640 * 480 / 1e6
+    behind_small = _eta(alice_client, mine)
+    assert behind_small == round(3 * own, 1)
+
+    Photo.objects.filter(stylizations__in=ahead).update(width=4096, height=3072)
+    Stylization.objects.filter(pk__in=[row.pk for row in ahead]).update(max_side=4096)
+    behind_big = _eta(alice_client, mine)
+    assert behind_big == round(2 * rate_4096 * 4096 * 3072 / 1e6 + own, 1)
+    assert behind_big > 5 * behind_small
+
+
+def test_two_workers_share_the_jobs_ahead(alice_client, alice, bob, public_style, recent_runs, settings):
+    rate_1024, rate_4096 = recent_runs
+    big = rate_4096 * 4096 * 3072 / 1e6
+    small = rate_1024 * 1024 * 768 / 1e6
+    assert 3 * small < big  # so the small ones all pass the big one on the other worker
+    _waiting(bob, public_style, (4096, 3072), 4096, 40)
+    for n in range(2):
+        _waiting(bob, public_style, (2048, 1536), 1024, 30 - n)
+    mine = _waiting(alice, public_style, (1024, 768), 1024, 10)
+
+    settings.STYLIZER_QUEUE_WORKERS = 1
+    assert _eta(alice_client, mine) == round(big + 3 * small, 1)
+    settings.STYLIZER_QUEUE_WORKERS = 2
+    # one worker takes the big job; the other the two small ones, then mine
+    assert _eta(alice_client, mine) == round(3 * small, 1)
+    settings.STYLIZER_QUEUE_WORKERS = 4
+    assert _eta(alice_client, mine) == round(small, 1)  # a worker is idle for it
+
+
+def test_running_jobs_count_what_is_left_of_their_expected_time(
+    alice_client, alice, bob, public_style, recent_runs, settings
+):
+    settings.STYLIZER_QUEUE_WORKERS = 1
+    rate_1024, rate_4096 = recent_runs
+    running = _waiting(alice, public_style, (4096, 3072), 4096, 60, started=2.0)
+    mine = _waiting(alice, public_style, (1024, 768), 1024, 10)
+    left = rate_4096 * 4096 * 3072 / 1e6 - 2.0
+
+    data = alice_client.get("/status/", {"id": [running.pk, mine.pk]}).json()["stylizations"]
+
+    assert data[str(running.pk)]["position"] is None
+    assert data[str(running.pk)]["eta_seconds"] == pytest.approx(left, abs=0.2)
+    assert data[str(mine.pk)]["eta_seconds"] == pytest.approx(left + rate_1024 * 1024 * 768 / 1e6, abs=0.2)
+    # past its expected time: 0 left, and the next job is expected to start now
+    Stylization.objects.filter(pk=running.pk).update(started=timezone.now() - timedelta(seconds=60))
+    data = alice_client.get("/status/", {"id": [running.pk, mine.pk]}).json()["stylizations"]
+    assert data[str(running.pk)]["eta_seconds"] == 0.0
+    assert data[str(mine.pk)]["eta_seconds"] == round(rate_1024 * 1024 * 768 / 1e6, 1)
+
+
+def test_a_size_or_brush_without_runs_takes_the_nearest_rate(alice_client, alice, public_style, recent_runs, settings):
+    settings.STYLIZER_QUEUE_WORKERS = 1
+    rate_1024, rate_4096 = recent_runs
+    # 512 px: no runs; 1024 is the nearest size with runs. A fine brush: no runs; the medium brush's.
+    mine = _waiting(alice, public_style, (1000, 500), 512, 10, brush="fine")
+    assert _eta(alice_client, mine) == round(rate_1024 * 512 * 256 / 1e6, 1)
+    # 2048 px lies as near 1024 as 4096: the smaller size's rate
+    Stylization.objects.filter(pk=mine.pk).update(max_side=2048)
+    Photo.objects.filter(stylizations=mine).update(width=2048, height=1024)
+    assert _eta(alice_client, mine) == round(rate_1024 * 2048 * 1024 / 1e6, 1)
 
 
 def test_running_row_gets_time_left_and_finished_rows_none(alice_client, alice, public_style):
@@ -65,6 +226,7 @@ def test_running_row_gets_time_left_and_finished_rows_none(alice_client, alice, 
     overdue = make_stylization(alice, public_style, png_bytes())
     Stylization.objects.filter(pk=overdue.pk).update(status="running", started=timezone.now() - timedelta(seconds=60))
     done = Stylization.objects.filter(status="done").get()
+    Photo.objects.update(width=0, height=0)  # each job counts as the median run
 
     data = alice_client.get("/status/", {"id": [running.pk, overdue.pk, done.pk]}).json()["stylizations"]
 
@@ -219,6 +381,36 @@ def test_status_of_many_queued_rows_costs_a_fixed_number_of_queries(
     alice_client, alice, public_style, django_assert_max_num_queries
 ):
     rows = [_queued_at(alice, public_style, 100 - number) for number in range(12)]
-    with django_assert_max_num_queries(6):  # session, user, rows, typical time, one count for all
+    with django_assert_max_num_queries(6):  # session, user, rows, recent runs, the line
         data = alice_client.get("/status/", {"id": [row.pk for row in rows]}).json()["stylizations"]
     assert [data[str(row.pk)]["position"] for row in rows] == list(range(1, 13))
+
+
+def test_each_brush_has_its_own_rate(alice_client, alice, bob, public_style, recent_runs, settings):
+    settings.STYLIZER_QUEUE_WORKERS = 1
+    # a fine brush paints at 2048 px whatever the output size: its runs are slower
+    _done_of_size(bob, public_style, (1024, 1024), 3.0, 0, brush="fine")
+    rates = _model_rates([((1024, "fine"), (1024, 1024), 3.0), *_runs()])
+    assert rates[(1024, "fine")] > 2 * rates[(1024, "medium")]
+    fine = _waiting(alice, public_style, (1024, 512), 1024, 10, brush="fine")
+    assert _eta(alice_client, fine) == round(rates[(1024, "fine")] * 1024 * 512 / 1e6, 1)
+    Stylization.objects.filter(pk=fine.pk).update(brush="medium")
+    assert _eta(alice_client, fine) == round(rates[(1024, "medium")] * 1024 * 512 / 1e6, 1)
+
+
+def test_a_machine_that_just_got_slower_shows_in_every_size_at_once(
+    alice_client, alice, bob, public_style, recent_runs, settings
+):
+    settings.STYLIZER_QUEUE_WORKERS = 1
+    _, rate_4096 = recent_runs
+    mine = _waiting(alice, public_style, (4096, 3072), 4096, 10)
+    before = _eta(alice_client, mine)
+    assert before == round(rate_4096 * 4096 * 3072 / 1e6, 1)
+    # the three newest runs, all 1024 px, took twice as long as the 1024 px ones before them
+    newer = [((1024, 768), 1.2), ((1024, 1024), 2.4), ((800, 600), 1.0)]
+    for tenths, (size, seconds) in enumerate(newer, start=1):
+        _done_of_size(bob, public_style, size, seconds, tenths / 10)
+    rates = _model_rates([((1024, "medium"), size, seconds) for size, seconds in newer] + _runs())
+    after = _eta(alice_client, mine)
+    assert after == round(rates[(4096, "medium")] * 4096 * 3072 / 1e6, 1)
+    assert after > before
