@@ -4,6 +4,7 @@ import os
 import warnings
 
 from celery import Celery
+from celery.signals import after_setup_logger
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "picstylist.settings")
 
@@ -15,3 +16,13 @@ if os.environ.get("PICSTYLIST_ROOT_NOTED"):
 app = Celery("picstylist")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@after_setup_logger.connect
+def _quiet_routine_tasks(logger, **_: object) -> None:
+    """Celery sets up the worker's and beat's own log handlers (not settings.LOGGING's):
+    give them the filter that drops the periodic sweep's routine lines."""
+    from picstylist.log import QuietRoutineTasks
+
+    for handler in logger.handlers:
+        handler.addFilter(QuietRoutineTasks())

@@ -25,3 +25,20 @@ class ClientErrorsOnOneLine(logging.Filter):
                 record.levelno = logging.WARNING
                 record.levelname = logging.getLevelName(logging.WARNING)
         return True
+
+
+class QuietRoutineTasks(logging.Filter):
+    """Drops Celery's INFO lines about the periodic sweep (sent, received, succeeded).
+
+    Beat sends ``stylizer.sweep_stylizations`` every ``STYLIZER_SWEEP_SECONDS``;
+    three lines each time would bury the log. The sweep's own line when it
+    requeues or dispatches something, and every warning and error, stay.
+    """
+
+    ROUTINE = ("stylizer.sweep_stylizations", "sweep-stylizations")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO or not record.name.startswith("celery"):
+            return True
+        message = record.getMessage()
+        return not any(name in message for name in self.ROUTINE)

@@ -465,17 +465,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{levelname} {name}: {message}", "style": "{"}},
-    "filters": {"client_errors_on_one_line": {"()": "picstylist.log.ClientErrorsOnOneLine"}},
+    "filters": {
+        "client_errors_on_one_line": {"()": "picstylist.log.ClientErrorsOnOneLine"},
+        "quiet_routine_tasks": {"()": "picstylist.log.QuietRoutineTasks"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors_on_one_line"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors_on_one_line", "quiet_routine_tasks"],
+        }
     },
     # Django's own console handler (DEBUG only) printed every django.* record a
     # second time, before the filter: the records reach the root's alone.
-    # Celery's line per task received, succeeded and sent by beat: the sweep
-    # every STYLIZER_SWEEP_SECONDS would fill the log (failures stay, at ERROR).
     "loggers": {
         "django": {"handlers": [], "propagate": True},
-        **{name: {"level": "WARNING"} for name in ("celery.beat", "celery.app.trace", "celery.worker.strategy")},
         # django-axes logs four INFO lines per log-in; lock-outs and failures stay (WARNING).
         "axes": {"level": "WARNING"},
     },

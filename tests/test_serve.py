@@ -177,6 +177,10 @@ def test_serve_recovers_a_job_killed_mid_run_and_stops_cleanly(tmp_path: Path):
             assert time.monotonic() - restarted_at < 120, f"still {row} two minutes after the restart"
             time.sleep(0.5)
         assert row[1] == 2, "taken once before the crash and once after"
+        # The sweep that requeued it says so in one line; its routine runs every 15 s say nothing.
+        assert "Sweep: {'dispatched': 1, 'requeued': 1, 'failed': 0}" in second.output()
+        assert "Task stylizer.sweep_stylizations[" not in second.output()
+        assert "Sending due task" not in second.output()
         assert (data_dir / "secret_key").read_text() == key, "the key is made once and kept"
         groups = [int(pid) for pid in (data_dir / "serve.pids").read_text().split()]
 
