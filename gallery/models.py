@@ -78,6 +78,27 @@ def move_file(field: FieldFile, *, public: bool) -> None:
     delete_file_later(field.storage, old_name)
 
 
+def _set_public(instance: Style | Stylization, public: bool, file_fields: list[str]) -> None:
+    """Set ``is_public`` and move the row's files to matching keys, one request at a time.
+
+    The row is read again under a lock (``SELECT … FOR UPDATE``; SQLite's
+    transactions are IMMEDIATE), so parallel requests move the files one
+    after another, each from the names the previous one stored: never from
+    names another request has just deleted. ``instance`` gets the stored
+    state. Raises the model's ``DoesNotExist`` if the row was deleted meanwhile.
+    """
+    with transaction.atomic():
+        fresh = type(instance).objects.select_for_update().get(pk=instance.pk)
+        if fresh.is_public != public:
+            fresh.is_public = public
+            for field in fresh.stored_files():
+                move_file(field, public=public)
+            fresh.save(update_fields=["is_public", *file_fields])
+    instance.is_public = fresh.is_public
+    for name in file_fields:
+        setattr(instance, name, getattr(fresh, name).name)
+
+
 class StyleQuerySet(models.QuerySet):
     def public(self) -> StyleQuerySet:
         return self.filter(is_public=True)
@@ -175,11 +196,7 @@ class Style(models.Model):
 
     def set_public(self, public: bool) -> None:
         """Approve (True) or withdraw (False) the style; its files move to matching keys."""
-        with transaction.atomic():
-            self.is_public = public
-            for field in self.stored_files():
-                move_file(field, public=public)
-            self.save(update_fields=["is_public", "image", "thumbnail"])
+        _set_public(self, public, ["image", "thumbnail"])
 
 
 class Photo(models.Model):
@@ -416,11 +433,7 @@ class Stylization(models.Model):
         """
         if public and self.status != self.Status.DONE:
             raise ValueError("Only a finished stylization can be made public.")
-        with transaction.atomic():
-            self.is_public = public
-            for field in self.stored_files():
-                move_file(field, public=public)
-            self.save(update_fields=["is_public", "result_image", "thumbnail", "preview_image"])
+        _set_public(self, public, ["result_image", "thumbnail", "preview_image"])
 
     def requeue(self) -> None:
         """Queue a failed or stuck stylization again; the task is sent after the commit."""

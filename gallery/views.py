@@ -355,7 +355,10 @@ def set_visibility(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     if public and stylization.status != Stylization.Status.DONE:
         messages.error(request, "Only a finished stylization can be made public.")
     else:
-        stylization.set_public(public)
+        try:
+            stylization.set_public(public)
+        except Stylization.DoesNotExist:
+            raise Http404("This stylization was deleted.") from None
         messages.success(request, "It is now public." if public else "It is now private.")
     return redirect("gallery:detail", stylization.pk)
 

@@ -286,7 +286,7 @@ if CACHE_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "picstylist.cache.LockedFileBasedCache",  # atomic rate-limit counters
             "LOCATION": str(DATA_DIR / "cache"),
         }
     }
