@@ -232,6 +232,8 @@ class StylizationForm(RefusableForm, forms.Form):
         label="Brush size",
         choices=BRUSH_CHOICES,
         initial="medium",
+        # Django's message repeats the value sent, whatever its length.
+        error_messages={"invalid_choice": "Pick one of the brush sizes offered: fine, medium, broad or bold."},
         required=False,
         help_text="The size of the strokes relative to the picture. It stays the same at every output size: "
         "a bigger output is the same painting with more detail. For a 4096 px print, "
@@ -251,6 +253,7 @@ class StylizationForm(RefusableForm, forms.Form):
         label="Output size (long side)",
         coerce=int,
         choices=(),
+        error_messages={"invalid_choice": "Pick one of the output sizes offered."},
         required=False,
         help_text="A smaller photo keeps its own size: photos are never enlarged.",
     )

@@ -219,11 +219,12 @@ def test_form_pages_have_unique_element_ids(alice_client, public_style, scream, 
 @pytest.mark.parametrize(
     ("controls", "field", "message"),
     [
-        ({"brush": "huge"}, "brush", "Select a valid choice"),
+        ({"brush": "huge"}, "brush", "Pick one of the brush sizes offered: fine, medium, broad or bold."),
+        ({"brush": "x" * 5000}, "brush", "Pick one of the brush sizes offered: fine, medium, broad or bold."),
         ({"colors": 150}, "colors", "less than or equal to 100"),
         ({"colors": -5}, "colors", "greater than or equal to 0"),
         ({"strength": 101}, "strength", "less than or equal to 100"),
-        ({"max_side": 8192}, "max_side", "Select a valid choice"),
+        ({"max_side": 8192}, "max_side", "Pick one of the output sizes offered."),
         ({"main_weight": 0, "second_style": "other"}, "main_weight", "greater than or equal to 1"),
     ],
 )
@@ -238,6 +239,7 @@ def test_bad_control_values_are_refused_under_their_control_and_nothing_is_store
     errors = response.json()["errors"]
     assert list(errors) == [field]
     assert message in errors[field][0]["message"]
+    assert len(errors[field][0]["message"]) < 200, "the value sent is not echoed back"
     assert not Stylization.objects.exists()
 
 
