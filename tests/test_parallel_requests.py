@@ -105,25 +105,26 @@ def test_parallel_sign_ups_from_one_address_stop_at_the_limit(live_server, setti
 
 
 @pytest.mark.django_db(transaction=True)
-def test_parallel_password_resets_send_at_most_the_accounts_limit(live_server, alice, settings):
-    settings.PASSWORD_RESET_RATE, settings.PASSWORD_RESET_ACCOUNT_RATE = "100/h", "3/h"
+@pytest.mark.parametrize(
+    ("address_rate", "account_rate", "statuses", "mails"),
+    [
+        # per account: the same answer whether a mail is sent or not
+        ("100/h", "3/h", [302] * PARALLEL, 3),
+        # per address: past it the form says to try later
+        ("2/h", "100/h", [302] * 2 + [429] * (PARALLEL - 2), 2),
+    ],
+    ids=["account", "address"],
+)
+def test_parallel_password_resets_stop_at_each_limit(
+    live_server, alice, settings, address_rate, account_rate, statuses, mails
+):
+    settings.PASSWORD_RESET_RATE, settings.PASSWORD_RESET_ACCOUNT_RATE = address_rate, account_rate
     path = reverse("password_reset")
-    statuses = _post_at_once(
+    sent = _post_at_once(
         live_server.url + path, lambda n: (_session(live_server, path=path), {"email": alice.email}, None)
     )
-    assert statuses == [302] * PARALLEL, "the same answer whether a mail is sent or not"
-    assert len(mail.outbox) == 3
-
-
-@pytest.mark.django_db(transaction=True)
-def test_parallel_password_resets_from_one_address_stop_at_its_limit(live_server, alice, settings):
-    settings.PASSWORD_RESET_RATE, settings.PASSWORD_RESET_ACCOUNT_RATE = "2/h", "100/h"
-    path = reverse("password_reset")
-    statuses = _post_at_once(
-        live_server.url + path, lambda n: (_session(live_server, path=path), {"email": alice.email}, None)
-    )
-    assert statuses == [302] * 2 + [429] * (PARALLEL - 2)
-    assert len(mail.outbox) == 2
+    assert sent == statuses
+    assert len(mail.outbox) == mails
 
 
 @pytest.mark.django_db(transaction=True)
