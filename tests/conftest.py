@@ -219,8 +219,9 @@ def worker_env() -> dict[str, str]:
 def celery_worker_process(transactional_db, settings, tmp_path: Path, worker_env: dict[str, str]):
     """A real ``celery worker`` process (prefork, one child) on the test database and media folder.
 
-    Yields the path of the worker's log. The worker drops messages left in the
-    queue by earlier tests (``--purge``) before it takes new ones.
+    Yields the path of the worker's log (its main pid is in ``worker.pid`` beside
+    it). The worker drops messages left in the queue by earlier tests
+    (``--purge``) before it takes new ones.
     """
     log_path = tmp_path / "worker.log"
     env = {
@@ -239,6 +240,8 @@ def celery_worker_process(transactional_db, settings, tmp_path: Path, worker_env
     ]  # fmt: skip
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # Beside the log: the main process's pid, so that tests signal this worker and no other on the machine.
+    log_path.with_name("worker.pid").write_text(str(process.pid))
     try:
         deadline = time.monotonic() + 90
         while "ready." not in log_path.read_text():

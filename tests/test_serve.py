@@ -45,6 +45,10 @@ class Serve:
         env.update({"PICSTYLIST_DATA_DIR": str(data_dir), "PICSTYLIST_ADDRESS": f"127.0.0.1:{port}"})
         self.log = log
         self.start_offset = log.stat().st_size if log.exists() else 0
+        # A terminal's shell starts it with SIGINT at its default; a process that ignores
+        # SIGINT (some earlier test's child handling may leave it so) would pass the
+        # ignoring on, and bash cannot trap a signal ignored on entry.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
         with log.open("a") as handle:
             self.process = subprocess.Popen(
                 ["bash", "bin/serve"],
@@ -54,6 +58,7 @@ class Serve:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        signal.signal(signal.SIGINT, previous)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[self.start_offset :]

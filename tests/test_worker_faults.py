@@ -57,11 +57,10 @@ def kill_child_while_running(stylization: Stylization, main_pid: int, attempt: i
 
 @pytest.fixture
 def worker_pid(celery_worker_process) -> int:
-    output = subprocess.run(["pgrep", "-f", "celery -A picstylist worker"], capture_output=True, text=True).stdout
-    log = celery_worker_process.read_text()
-    pids = [int(pid) for pid in output.split() if worker_children(int(pid))]
-    assert pids, log
-    return pids[-1]
+    """The main pid of this test's worker (never another worker running on the machine)."""
+    pid = int(celery_worker_process.with_name("worker.pid").read_text())
+    assert worker_children(pid), celery_worker_process.read_text()
+    return pid
 
 
 def test_a_worker_killed_mid_stylization_gets_the_job_delivered_again(
