@@ -671,6 +671,8 @@ def test_without_javascript_the_form_posts_and_the_page_reloads_until_done(
     stylization = Stylization.objects.get()
     assert stylization.status == "done"
     result = page.locator("img[data-role=result]")
+    # "Done" is in the page's HTML; the image it names may still be loading (CI saw naturalWidth 0).
+    page.wait_for_function("document.querySelector('img[data-role=result]').complete", timeout=DONE_TIMEOUT_MS)
     assert page.evaluate("document.querySelector('img[data-role=result]').naturalWidth") == 451
     assert result.bounding_box()["height"] == pytest.approx(300, abs=1)
     assert page.locator('[data-role="compare"]').bounding_box()["height"] == pytest.approx(300, abs=1)
