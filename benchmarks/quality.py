@@ -145,7 +145,7 @@ import django
 django.setup()
 from stylizer.painting import Controls
 from stylizer.runtime import get_engine, warm_up
-from stylizer.tasks import encode_result, render
+from stylizer.render import encode_result, render
 warm_up(get_engine(), 1024)  # as a worker child does when it starts (STYLIZER_WARMUP_SIDE)
 rows = []
 for path, side in {jobs!r}:
@@ -399,7 +399,7 @@ def main() -> None:
         *memory_rows,
         "",
         "A worker-like process: Django set up, the engine built and warmed up at 1024 px as a worker child",
-        "does, then these jobs in turn through `stylizer.tasks.render` and `encode_result`; its peak RSS",
+        "does, then these jobs in turn through `stylizer.render.render` and `encode_result`; its peak RSS",
         "(VmHWM) after each, and each job's time including the JPEG encoding.",
         "",
         "| photo | result | peak RSS so far | time |",

@@ -22,10 +22,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from .estimates import queue_estimates
+from .files import delete_files_now
 from .forms import ReportForm, SignUpForm, StyleUploadForm, StylizationForm, ThrottledPasswordResetForm
-from .models import STYLE_IMAGE_MAX_SIDE, Report, Style, StyleWeight, Stylization, submit_stylization
+from .models import STYLE_IMAGE_MAX_SIDE, Photo, Report, Style, StyleWeight, Stylization
 from .quotas import QuotaExceeded, check_quota, quota_problem
 from .storage import SpacesStorage, is_transient_storage_error
+from .submit import Recipe, submit_stylization, submit_upload
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 24
@@ -140,9 +142,10 @@ def _quota_kinds(style_image) -> tuple[str, ...]:
     return ("stylization", "style") if style_image else ("stylization",)
 
 
-def _submit(request: HttpRequest, form: StylizationForm, **photo) -> Stylization | None:
+def _submit(request: HttpRequest, form: StylizationForm, photo: Photo | None = None) -> Stylization | None:
     """Store and queue the stylization the valid ``form`` describes; None if refused or storage is down.
 
+    A restyle of the stored ``photo``, or else of the form's uploaded photo.
     An uploaded style image becomes a private style of the user, in the same
     transaction; if anything fails, its files are deleted again. The quotas
     are checked in that transaction, before anything is stored.
@@ -156,22 +159,23 @@ def _submit(request: HttpRequest, form: StylizationForm, **photo) -> Stylization
             if data.get("style_image"):
                 image = data["style_image"].image
                 main_style = new_style = Style.objects.create_from_image(image, title="My style", owner=request.user)
-            return submit_stylization(
-                owner=request.user,
+            recipe = Recipe(
                 styles=form.mix(main_style),
                 strength=data["strength"] / 100,
                 colors=data["colors"] / 100,
                 brush=data["brush"],
                 max_side=data["max_side"],
-                **photo,
             )
+            if photo is not None:
+                return submit_stylization(request.user, photo, recipe)
+            upload = data["photo"]
+            return submit_upload(request.user, upload.image, upload.image_info, recipe)
     except QuotaExceeded as exc:
         form.add_error(None, str(exc))
         return None
     except Exception as exc:
         if new_style is not None:
-            for field in new_style.stored_files():
-                field.storage.delete(field.name)
+            delete_files_now(*new_style.stored_files())
         if not is_transient_storage_error(exc):
             raise
         logger.warning("Upload not stored, storage unavailable: %s", exc)
@@ -190,8 +194,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form.refuse(quota_problem(request.user, _quota_kinds(request.FILES.get("style_image"))))
     if request.method == "POST" and form.is_valid():
-        photo = form.cleaned_data["photo"]
-        stylization = _submit(request, form, photo_image=photo.image, photo_info=photo.image_info)
+        stylization = _submit(request, form)
         if stylization:
             messages.success(request, "Your photo is uploaded. This page shows the painting as soon as it is ready.")
             _tell_about_animations(request, form)
@@ -245,7 +248,7 @@ def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     if request.method == "POST":
         form.refuse(quota_problem(request.user))
     if request.method == "POST" and form.is_valid():
-        stylization = _submit(request, form, photo=source.photo)
+        stylization = _submit(request, form, source.photo)
         if stylization:
             messages.success(request, "Your restyle is queued.")
             return redirect("gallery:detail", stylization.pk)

@@ -8,69 +8,15 @@ filesystem broker) with no environment at all. Set ``DATABASE_URL`` and
 """
 
 import os
-import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from picstylist.env import env_bool, env_float, env_int, env_list, env_rate, env_str
+from picstylist.storages import image_sources, spaces_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if value.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {value!r}")
-
-
-def _env_number(name: str, default, parse, kind: str):
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return parse(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be {kind}, got {value!r}") from None
-
-
-def env_int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
-    number = _env_number(name, default, int, "an integer")
-    if number < minimum or (maximum is not None and number > maximum):
-        upper = f" and at most {maximum}" if maximum is not None else ""
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}{upper}, got {number}")
-    return number
-
-
-def env_float(name: str, default: float) -> float:
-    number = _env_number(name, default, float, "a number")
-    if number < 0:
-        raise ImproperlyConfigured(f"{name} must not be negative, got {number}")
-    return number
-
-
-def env_rate(name: str, default: str) -> str:
-    """A django-ratelimit rate such as ``5/h`` (count / [number] unit of s, m, h or d)."""
-    value = env_str(name, "") or default
-    if not re.fullmatch(r"\d+/\d*[smhd]", value):
-        raise ImproperlyConfigured(f"{name} must be a rate such as 5/h (count/[n]s, m, h or d), got {value!r}")
-    return value
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 # Where the embedded default keeps its database, media files and broker queue.
@@ -96,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "axes",
+    "picstylist.apps.PicStylistConfig",  # makes the embedded default's folders at start-up
     "gallery",
     "stylizer",
 ]
@@ -161,7 +108,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE: a transaction takes the write lock at its start, so a check and the
     # insert it guards (gallery.quotas) cannot interleave with a parallel request's.
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -188,67 +134,6 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # directly: views check permissions and stream them through the storage API.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
-
-
-def spaces_storage(
-    *,
-    bucket: str,
-    region: str,
-    endpoint_url: str,
-    access_key: str,
-    secret_key: str,
-    cdn_domain: str = "",
-    addressing_style: str = "virtual",
-    url_expire: int = 300,
-    max_attempts: int = 3,
-    timeout: int = 10,
-) -> dict:
-    """The ``STORAGES["default"]`` entry for a DigitalOcean Spaces bucket (or any S3 API).
-
-    ``endpoint_url`` defaults to ``https://<region>.digitaloceanspaces.com``;
-    the bucket is never repeated in it (nor in the keys). ``cdn_domain`` is
-    used for public objects only. ``url_expire`` is the lifetime of presigned
-    URLs of private objects (seconds); ``max_attempts`` and ``timeout`` (s)
-    configure boto3's own retries before the task's retries take over.
-    """
-    from botocore.config import Config
-
-    if not region:
-        raise ImproperlyConfigured("SPACES_REGION must be set with SPACES_BUCKET (for example nyc3)")
-    if not access_key or not secret_key:
-        raise ImproperlyConfigured("SPACES_ACCESS_KEY_ID and SPACES_SECRET_ACCESS_KEY must be set with SPACES_BUCKET")
-    endpoint_url = endpoint_url or f"https://{region}.digitaloceanspaces.com"
-    host = (urlsplit(endpoint_url).hostname or "").lower()
-    if bucket.lower() in host.split("."):
-        raise ImproperlyConfigured(
-            f"SPACES_ENDPOINT_URL {endpoint_url!r} contains the bucket name; "
-            f"use the region endpoint, e.g. https://{region}.digitaloceanspaces.com"
-        )
-    if addressing_style not in {"virtual", "path"}:
-        raise ImproperlyConfigured(f"SPACES_ADDRESSING_STYLE must be virtual or path, got {addressing_style!r}")
-    return {
-        "BACKEND": "gallery.storage.SpacesStorage",
-        "OPTIONS": {
-            "bucket_name": bucket,
-            "region_name": region,
-            "endpoint_url": endpoint_url,
-            "access_key": access_key,
-            "secret_key": secret_key,
-            "custom_domain": cdn_domain or None,
-            "signature_version": "s3v4",
-            "addressing_style": addressing_style,
-            "querystring_auth": True,
-            "querystring_expire": url_expire,
-            "location": "",
-            "client_config": Config(
-                signature_version="s3v4",
-                s3={"addressing_style": addressing_style},
-                retries={"total_max_attempts": max_attempts, "mode": "standard"},
-                connect_timeout=timeout,
-                read_timeout=timeout,
-            ),
-        },
-    }
 
 
 STORAGES = {
@@ -316,8 +201,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),
     }
-    for folder in CELERY_BROKER_TRANSPORT_OPTIONS.values():
-        Path(folder).mkdir(parents=True, exist_ok=True)
     # Seconds between looks at the queue folder when it is empty (kombu's
     # default is 1.0, which adds up to a second to every job's wait); one
     # directory listing per look.
@@ -350,7 +233,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(DAT
 # largest output (2048 x 2048 px) took 3.3-4.2 s in the worker (1024 px: about
 # 1 s). The soft limit leaves 15x that for a loaded machine and slow storage;
 # a soft timeout ends the job `failed` with a message, the hard one kills the
-# child. The limits travel in each task message (stylizer.tasks.enqueue_stylization),
+# child. The limits travel in each task message (gallery.models.Stylization.enqueue),
 # so web and workers must share them: they share one env file.
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90, minimum=1)
@@ -419,24 +302,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 
-def _image_sources() -> list[str]:
-    """Where images may come from: this site, the upload page's local preview (blob:), the bucket and CDN."""
-    sources = ["'self'", "data:", "blob:"]
-    options = STORAGES["default"].get("OPTIONS", {})
-    if options.get("endpoint_url"):
-        endpoint = urlsplit(options["endpoint_url"])
-        sources.append(f"{endpoint.scheme}://{endpoint.netloc}")
-        sources.append(f"{endpoint.scheme}://{options['bucket_name']}.{endpoint.netloc}")
-    if options.get("custom_domain"):
-        sources.append(f"https://{options['custom_domain']}")
-    return sources
-
-
 # Content-Security-Policy (django-csp): no inline code, nothing from third parties.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "img-src": _image_sources(),
+        "img-src": image_sources(STORAGES["default"]),
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "frame-ancestors": ["'none'"],

@@ -72,7 +72,7 @@ def test_stylize_at_strength_0_writes_the_photo_itself_as_png(tmp_path):
 
 def test_stylize_takes_every_control_and_paints_as_the_site_does(tmp_path, alice, public_style):
     from gallery.models import Style
-    from stylizer.tasks import stylize_stylization
+    from gallery.tasks import stylize_stylization
 
     from .helpers import make_stylization
 

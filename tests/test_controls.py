@@ -9,8 +9,8 @@ from PIL import Image
 
 from gallery.forms import StylizationForm
 from gallery.models import Style, Stylization
+from gallery.tasks import stylize_stylization
 from stylizer.engines import mix_bottlenecks
-from stylizer.tasks import stylize_stylization
 
 from .helpers import CONTENT_DIR, STYLES_DIR, make_stylization, png_bytes, upload
 

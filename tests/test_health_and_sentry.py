@@ -6,8 +6,8 @@ import pytest
 import sentry_sdk
 from sentry_sdk.transport import Transport
 
+from gallery.tasks import stylize_stylization
 from picstylist.sentry import init_sentry
-from stylizer.tasks import stylize_stylization
 
 from .helpers import make_stylization, png_bytes
 

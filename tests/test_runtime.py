@@ -17,7 +17,7 @@ def test_importing_the_app_and_its_tasks_loads_no_network():
     code = (
         "import sys, django; django.setup();"
         "from picstylist.celery import app; app.loader.import_default_modules();"
-        "import stylizer.tasks, stylizer.runtime;"
+        "import gallery.tasks, stylizer.runtime, stylizer.worker;"
         "print(sorted(m for m in ('onnxruntime', 'tensorflow') if m in sys.modules), len(stylizer.runtime._engines))"
     )
     env_code = f"import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'picstylist.settings'); {code}"

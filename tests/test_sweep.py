@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from gallery.models import Stylization
-from stylizer.tasks import TOO_MANY_ATTEMPTS, heartbeat, stylize_stylization, sweep_stylizations
+from gallery.tasks import TOO_MANY_ATTEMPTS, heartbeat, stylize_stylization, sweep_stylizations
 
 from .helpers import CONTENT_DIR, make_stylization
 

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from stylizer.tasks import stylize_stylization
+from gallery.tasks import stylize_stylization
 
 from .helpers import CONTENT_DIR, UPLOADS_DIR, make_stylization
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from gallery.models import Photo, Style, Stylization
-from stylizer.tasks import stylize_stylization
+from gallery.tasks import stylize_stylization
 
 from .helpers import CORPUS_ACCEPTED, CORPUS_REFUSED, UPLOADS_DIR, upload
 

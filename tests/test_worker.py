@@ -56,12 +56,10 @@ def test_sign_up_upload_two_photos_and_both_reach_done(client, two_styles, celer
 def test_photo_the_worker_cannot_decode_ends_failed(alice, two_styles, celery_worker_process):
     from django.db import transaction
 
-    from stylizer.tasks import enqueue_stylization
-
     with transaction.atomic():
         data = (UPLOADS_DIR / "truncated_jpeg.jpg").read_bytes()
         stylization = make_stylization(alice, two_styles[0], data, name="p.jpg")
-        transaction.on_commit(lambda: enqueue_stylization(stylization.pk))
+        transaction.on_commit(stylization.enqueue)
     wait_for_status(stylization, {"done", "failed"})
     assert stylization.status == "failed"
     assert "damaged or incomplete" in stylization.error_message

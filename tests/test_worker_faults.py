@@ -14,8 +14,8 @@ from django.urls import reverse
 from PIL import Image
 
 from gallery.models import Stylization
+from gallery.tasks import TOO_MANY_ATTEMPTS, sweep_stylizations
 from picstylist.celery import app
-from stylizer.tasks import TOO_MANY_ATTEMPTS, enqueue_stylization, sweep_stylizations
 
 from .helpers import CONTENT_DIR, make_stylization, png_bytes, upload, wait_for_status
 
@@ -32,7 +32,7 @@ def big_photo() -> bytes:
 def queue_big_job(owner, style) -> Stylization:
     with transaction.atomic():
         stylization = make_stylization(owner, style, big_photo(), name="big.jpg", max_side=2048)
-        transaction.on_commit(lambda: enqueue_stylization(stylization.pk))
+        transaction.on_commit(stylization.enqueue)
     return stylization
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from PIL import Image
 
 from gallery.models import Style, Stylization
-from stylizer.tasks import STORAGE_UNAVAILABLE
+from gallery.tasks import STORAGE_UNAVAILABLE
 
 from .faults import FaultyProxy
 from .helpers import CONTENT_DIR, STYLES_DIR, upload, wait_for_status

@@ -15,8 +15,8 @@ from stylizer import pipeline
 from stylizer.engines import UnsupportedControl
 from stylizer.painting import BRUSH_SIDES, DEFAULT_BRUSH, Controls
 from stylizer.pipeline import ImageRejected
+from stylizer.render import render
 from stylizer.runtime import ENGINE_NAMES, EngineUnavailable, get_engine
-from stylizer.tasks import render
 
 #: The site's mix holds at most this many styles (gallery.models.MAX_STYLES_PER_MIX).
 MAX_STYLES = 3

@@ -1,0 +1,94 @@
+"""Submitting a stylization: store the upload and the rows in one transaction, then queue it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import transaction
+from PIL import Image
+
+from stylizer.painting import DEFAULT_BRUSH
+from stylizer.pipeline import ImageInfo, encode_original
+
+from .files import delete_files_now
+from .models import MAX_STYLES_PER_MIX, Photo, Style, StyleWeight, Stylization
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What a stylization is made with.
+
+    ``styles``: 1-3 (style, weight) pairs, weights > 0 in any scale
+    (normalised to sum to 1 when stored); ``strength`` and ``colors`` 0-1;
+    ``brush`` a name of :data:`stylizer.painting.BRUSH_SIDES`; ``max_side``
+    the result's long side in px (default ``STYLIZER_MAX_SIDE``); ``engine``
+    default ``STYLIZER_ENGINE``.
+    """
+
+    styles: list[tuple[Style, float]]
+    strength: float = 1.0
+    colors: float = 1.0
+    brush: str = DEFAULT_BRUSH
+    max_side: int | None = None
+    engine: str | None = None
+
+
+def submit_stylization(owner: AbstractBaseUser, photo: Photo, recipe: Recipe) -> Stylization:
+    """Store a stylization of a stored ``photo`` and queue it after the commit.
+
+    The rows are written in one transaction. If the broker cannot be reached
+    after the commit, the row stays ``queued`` and the sweep sends it later.
+
+    Raises:
+        ValueError: not 1-3 styles, or weights that add up to 0 or less.
+    """
+    styles = recipe.styles
+    if not 1 <= len(styles) <= MAX_STYLES_PER_MIX:
+        raise ValueError(f"A stylization takes 1 to {MAX_STYLES_PER_MIX} styles, got {len(styles)}")
+    total = sum(weight for _, weight in styles)
+    if total <= 0:
+        raise ValueError("Style weights must add up to more than 0")
+    with transaction.atomic():
+        stylization = Stylization.objects.create(
+            owner=owner,
+            photo=photo,
+            style=max(styles, key=lambda pair: pair[1])[0],
+            strength=recipe.strength,
+            colors=recipe.colors,
+            brush=recipe.brush,
+            max_side=recipe.max_side or settings.STYLIZER_MAX_SIDE,
+            engine=recipe.engine or settings.STYLIZER_ENGINE,
+        )
+        StyleWeight.objects.bulk_create(
+            StyleWeight(stylization=stylization, style=style, weight=weight / total) for style, weight in styles
+        )
+        transaction.on_commit(stylization.enqueue, robust=True)
+    return stylization
+
+
+def submit_upload(owner: AbstractBaseUser, image: Image.Image, info: ImageInfo, recipe: Recipe) -> Stylization:
+    """Store an uploaded photo and its stylization in one transaction, and queue it after the commit.
+
+    ``image`` is the decoded upright RGB photo of an upload checked by
+    :class:`gallery.forms.ImageUploadField`, ``info`` its
+    :class:`stylizer.pipeline.ImageInfo`; the photo is stored re-encoded from
+    its pixels (:func:`stylizer.pipeline.encode_original`), with no metadata.
+    If anything fails, the photo file just written is deleted again.
+
+    Raises:
+        ValueError: as :func:`submit_stylization`; storage errors as they come.
+    """
+    photo = Photo(owner=owner, width=info.width, height=info.height)
+    try:
+        with transaction.atomic():
+            data, extension = encode_original(image, info.format)
+            photo.image.save(f"photo.{extension}", ContentFile(data), save=False)
+            photo.stored_bytes = photo.image.size
+            photo.save(force_insert=True)
+            return submit_stylization(owner, photo, recipe)
+    except BaseException:
+        delete_files_now(photo.image)
+        raise

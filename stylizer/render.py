@@ -1,0 +1,143 @@
+"""Rendering one photo: decode, fit, paint with a mix of styles, encode. Free of Django's ORM.
+
+The worker (:mod:`gallery.tasks`) and ``manage.py stylize`` both paint
+through :func:`paint_photo`. Settings read here: ``STYLIZER_MAX_PIXELS``,
+``STYLIZER_JPEG_QUALITY``, ``STYLIZER_THUMBNAIL_SIDE`` and the engine's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+from django.conf import settings
+from PIL import Image
+
+from . import pipeline
+from .engines import StylizationEngine
+from .painting import Controls, paint
+from .runtime import get_engine
+
+
+@dataclass(frozen=True)
+class RenderedImage:
+    """A stylization result: JPEG bytes, thumbnail JPEG bytes, size (width, height) in px, seconds."""
+
+    jpeg: bytes
+    thumbnail: bytes
+    size: tuple[int, int]
+    seconds: float
+
+
+def encode_result(output: np.ndarray, started: float) -> RenderedImage:
+    """Encode a painting (uint8 H x W x 3) as the result JPEG and its thumbnail; ``started``: a ``perf_counter``."""
+    result: Image.Image = pipeline.from_array(output)
+    quality = settings.STYLIZER_JPEG_QUALITY
+    return RenderedImage(
+        jpeg=pipeline.encode_jpeg(result, quality),
+        thumbnail=pipeline.make_thumbnail(result, settings.STYLIZER_THUMBNAIL_SIDE, quality),
+        size=result.size,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def paint_photo(
+    engine: StylizationEngine,
+    content: np.ndarray,
+    controls: Controls,
+    weights: Sequence[float],
+    style_bottleneck: Callable[[int], np.ndarray],
+    style_image: Callable[[], np.ndarray],
+    content_bottleneck: Callable[[], np.ndarray],
+) -> np.ndarray:
+    """Paint ``content`` (uint8 H x W x 3) with a mix of styles; the site and ``manage.py stylize`` both come here.
+
+    ``style_bottleneck(i)`` gives the i-th style's bottleneck, ``style_image()``
+    the first style's uint8 image (for engines without a bottleneck) and
+    ``content_bottleneck()`` the photo's own bottleneck (for strength below
+    1); each is called only when the engine needs it, so cached values cost
+    nothing. Returns uint8 H x W x 3 (:func:`stylizer.painting.paint`).
+
+    Raises:
+        UnsupportedControl: the engine cannot offer the requested controls.
+    """
+    if not engine.supports_bottleneck:
+        return paint(engine, content, controls, weights=weights, style_image=style_image())
+    return paint(
+        engine,
+        content,
+        controls,
+        style_bottlenecks=[style_bottleneck(index) for index in range(len(weights))],
+        weights=weights,
+        content_bottleneck=content_bottleneck() if 0.0 < controls.strength < 1.0 else None,
+    )
+
+
+def render(
+    content_file: BinaryIO,
+    style_files: Sequence[BinaryIO],
+    *,
+    max_side: int,
+    weights: Sequence[float] | None = None,
+    controls: Controls | None = None,
+    engine_name: str | None = None,
+) -> tuple[np.ndarray, float]:
+    """Decode, fit and paint one photo with a mix of style images. Pure of Django's ORM.
+
+    Args:
+        content_file: binary file object of the encoded photo.
+        style_files: 1-3 binary file objects of the encoded style images.
+        max_side: long side of the result in px (the content is never upscaled).
+        weights: one per style (default: equal); normalised to sum to 1.
+        controls: strength, colours and brush.
+        engine_name: ``onnx`` or ``tfhub``; default ``settings.STYLIZER_ENGINE``.
+
+    Returns:
+        The result (uint8 H x W x 3) and the seconds taken.
+
+    Raises:
+        pipeline.ImageRejected: a file cannot be decoded or is too large.
+        EngineUnavailable: the engine's model cannot be loaded.
+        UnsupportedControl: the engine cannot offer the requested controls.
+    """
+    started = time.perf_counter()
+    engine = engine_for(engine_name, max_side)
+    content = pipeline.to_array(content_image(content_file, max_side))
+    output = paint_photo(
+        engine,
+        content,
+        controls or Controls(),
+        weights or [1.0] * len(style_files),
+        style_bottleneck=lambda index: engine.style_bottleneck(style_array(style_files[index])),
+        style_image=lambda: style_array(style_files[0]),
+        content_bottleneck=lambda: engine.style_bottleneck(content),
+    )
+    return output, time.perf_counter() - started
+
+
+#: Results with a long side over this (px) first release the networks' buffers,
+#: so a worker never holds them and a large decoded photo at once.
+RELEASE_MEMORY_ABOVE_SIDE = 2048
+
+
+def engine_for(name: str | None, max_side: int) -> StylizationEngine:
+    """This process's engine, its buffers released first for a print-size result."""
+    engine = get_engine(name)
+    if max_side > RELEASE_MEMORY_ABOVE_SIDE:
+        engine.release_memory()
+    return engine
+
+
+def content_image(content_file: BinaryIO, max_side: int) -> Image.Image:
+    """The decoded, upright RGB content image, downscaled to ``max_side`` px on its long side."""
+    image = pipeline.load_image(content_file, settings.STYLIZER_MAX_PIXELS, max_side=max_side)[0]
+    return pipeline.fit_long_side(image, max_side)
+
+
+def style_array(style_file: BinaryIO) -> np.ndarray:
+    """The decoded style image (uint8 H x W x 3), at most 1024 px on its long side: the network sees it at 256 px."""
+    image = pipeline.load_image(style_file, settings.STYLIZER_MAX_PIXELS, max_side=1024)[0]
+    return pipeline.to_array(pipeline.fit_long_side(image, 1024))
