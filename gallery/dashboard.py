@@ -8,6 +8,9 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count
 from django.utils import timezone
+from kombu.exceptions import ChannelError
+
+from picstylist.celery import app
 
 from .models import Stylization
 
@@ -24,10 +27,6 @@ def percentile(values: list[float], fraction: float) -> float | None:
 
 def queue_length() -> int | None:
     """Messages waiting in the broker's default queue, or None if the broker cannot be asked."""
-    from kombu.exceptions import ChannelError
-
-    from picstylist.celery import app
-
     try:
         with app.connection_for_read() as connection:
             name = app.conf.task_default_queue

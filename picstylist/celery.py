@@ -6,6 +6,8 @@ import warnings
 from celery import Celery
 from celery.signals import after_setup_logger
 
+from picstylist.log import QuietRoutineTasks
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "picstylist.settings")
 
 if os.environ.get("PICSTYLIST_ROOT_NOTED"):
@@ -22,7 +24,5 @@ app.autodiscover_tasks()
 def _quiet_routine_tasks(logger, **_: object) -> None:
     """Celery sets up the worker's and beat's own log handlers (not settings.LOGGING's):
     give them the filter that drops the periodic sweep's routine lines."""
-    from picstylist.log import QuietRoutineTasks
-
     for handler in logger.handlers:
         handler.addFilter(QuietRoutineTasks())

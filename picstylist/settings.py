@@ -34,7 +34,7 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "gallery.admin_site.PicStylistAdminConfig",  # django.contrib.admin with the dashboard
+    "gallery.admin_apps.PicStylistAdminConfig",  # django.contrib.admin with the dashboard
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
