@@ -23,6 +23,7 @@ from django_ratelimit.decorators import ratelimit
 
 from .estimates import queue_estimates
 from .forms import ReportForm, SignUpForm, StyleUploadForm, StylizationForm, ThrottledPasswordResetForm
+from .messages import client_messages
 from .models import STYLE_IMAGE_MAX_SIDE, Report, Style, StyleWeight, Stylization, submit_stylization
 from .quotas import QuotaExceeded, check_quota, quota_problem
 from .storage import SpacesStorage, is_transient_storage_error
@@ -206,7 +207,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "min_side": settings.STYLIZER_MIN_SIDE,
         "style_side": STYLE_IMAGE_MAX_SIDE,
     }
-    return render(request, "gallery/upload.html", {"form": form, **limits})
+    context = {"form": form, "client_messages": client_messages(), **limits}
+    return render(request, "gallery/upload.html", context)
 
 
 def _wants_json(request: HttpRequest) -> bool:
