@@ -265,7 +265,12 @@ def my_gallery(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Stylization.Status.values:
         stylizations = stylizations.filter(status=status)
-    context = {"page": _page(request, stylizations), "status": status, "statuses": Stylization.Status.choices}
+    context = {
+        "page": _page(request, stylizations),
+        "status": status,
+        "statuses": Stylization.Status.choices,
+        "late_after_seconds": settings.STYLIZATION_LATE_AFTER_SECONDS,
+    }
     return render(request, "gallery/my_gallery.html", context)
 
 
@@ -345,6 +350,7 @@ def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         "weights": weights,
         "is_owner": request.user == stylization.owner,
         "liked": request.user.is_authenticated and stylization.likes.filter(user=request.user).exists(),
+        "late_after_seconds": settings.STYLIZATION_LATE_AFTER_SECONDS,
     }
     return render(request, "gallery/detail.html", context)
 
