@@ -17,6 +17,7 @@ from django_ratelimit.core import is_ratelimited
 from stylizer.pipeline import ImageRejected, fitted_size, load_image
 from stylizer.runtime import BOTTLENECK_ENGINES
 
+from . import messages
 from .models import BRUSH_CHOICES, STYLE_IMAGE_MAX_SIDE, Style
 
 OUTPUT_SIDES = (512, 1024, 2048, 4096)
@@ -77,16 +78,18 @@ def fitted_size_problem(size: tuple[int, int], max_side: int, *, image: str, res
     The fitted size is :func:`stylizer.pipeline.fitted_size` (long side at
     most ``max_side`` px, aspect ratio kept, never enlarged); each of its
     sides must be at least ``settings.STYLIZER_MIN_SIDE`` px, so a 20000 x 32
-    px photo, 1024 x 2 px at 1024 px, is refused. ``static/picstylist/upload.js``
-    (``fittedSizeProblem``) says the same in the browser.
+    px photo, 1024 x 2 px at 1024 px, is refused. ``static/picstylist/upload-checks.js``
+    (``fittedSizeProblem``) says the same in the browser, from the same words
+    (:data:`gallery.messages.FITTED_TOO_THIN`).
 
     Args:
         size: (width, height) of the upright image, px.
         max_side: the long side (px) it will be fitted to.
-        image: what it is ("photo", "style image").
-        result: what the fitted image is ("the result", "the stored style").
-        advice: what to do, with ``{limit}`` for the longest aspect ratio
-            allowed at ``max_side`` ("at most 32:1 at 1024 px").
+        image, result, advice: one of the kinds in :mod:`gallery.messages`
+            (``PHOTO_TOO_THIN``...): what the image is ("photo"), what the
+            fitted image is ("the result"), and what to do, with ``{limit}``
+            for the longest aspect ratio allowed at ``max_side`` ("at most
+            32:1 at 1024 px").
 
     Returns:
         The message, naming both sizes and the limit, or None.
@@ -95,19 +98,24 @@ def fitted_size_problem(size: tuple[int, int], max_side: int, *, image: str, res
     width, height = fitted_size(size, max_side)
     if min(width, height) >= min_side:
         return None
-    limit = f"at most {max_side // min_side}:1 at {max_side} px"
-    return (
-        f"This {image} is {size[0]} × {size[1]} px; at {max_side} px on its long side {result} would be "
-        f"{width} × {height} px, and each side needs at least {min_side} px. {advice.format(limit=limit)}."
+    limit = messages.ASPECT_LIMIT.format(ratio=max_side // min_side, max_side=max_side)
+    return messages.FITTED_TOO_THIN.format(
+        image=image,
+        result=result,
+        width=size[0],
+        height=size[1],
+        max_side=max_side,
+        fitted_width=width,
+        fitted_height=height,
+        min_side=min_side,
+        advice=advice.format(limit=limit),
     )
 
 
 def photo_size_problem(size: tuple[int, int], max_side: int, *, restyle: bool = False) -> str | None:
     """:func:`fitted_size_problem` for a photo stylized at ``max_side`` px (new, or a stored one restyled)."""
-    advice = "Choose a larger output size ({limit})"
-    if not restyle:
-        advice = "Choose a larger output size or a less elongated photo ({limit})"
-    return fitted_size_problem(size, max_side, image="photo", result="the result", advice=advice)
+    kind = messages.RESTYLED_PHOTO_TOO_THIN if restyle else messages.PHOTO_TOO_THIN
+    return fitted_size_problem(size, max_side, **kind)
 
 
 class ImageUploadField(forms.FileField):
@@ -127,10 +135,12 @@ class ImageUploadField(forms.FileField):
             return upload
         if upload.size > settings.MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
-                f"This file is {filesizeformat(upload.size)}; the limit is {filesizeformat(settings.MAX_UPLOAD_BYTES)}."
+                messages.FILE_TOO_LARGE.format(
+                    size=filesizeformat(upload.size), limit=filesizeformat(settings.MAX_UPLOAD_BYTES)
+                )
             )
         if upload.size == 0:
-            raise forms.ValidationError("This file is empty.")
+            raise forms.ValidationError(messages.FILE_EMPTY)
         upload.seek(0)
         try:
             upload.image, upload.image_info = load_image(upload, settings.STYLIZER_MAX_PIXELS)
@@ -141,7 +151,7 @@ class ImageUploadField(forms.FileField):
         width, height = upload.image.size
         if min(width, height) < settings.STYLIZER_MIN_SIDE:
             raise forms.ValidationError(
-                f"This image is {width} x {height} px; it needs at least {settings.STYLIZER_MIN_SIDE} px on each side."
+                messages.IMAGE_TOO_SMALL.format(width=width, height=height, min_side=settings.STYLIZER_MIN_SIDE)
             )
         return upload
 
@@ -155,13 +165,7 @@ class StyleImageField(ImageUploadField):
         upload = super().clean(data, initial)
         if not upload:
             return upload
-        problem = fitted_size_problem(
-            upload.image.size,
-            STYLE_IMAGE_MAX_SIDE,
-            image="style image",
-            result="the stored style",
-            advice="Choose a less elongated image ({limit})",
-        )
+        problem = fitted_size_problem(upload.image.size, STYLE_IMAGE_MAX_SIDE, **messages.STYLE_IMAGE_TOO_THIN)
         if problem:
             raise forms.ValidationError(problem)
         return upload
@@ -328,16 +332,16 @@ class StylizationForm(RefusableForm, forms.Form):
             return cleaned
         has_image = bool(cleaned.get("style_image"))
         if cleaned.get("style") and has_image:
-            raise forms.ValidationError("Pick a style from the gallery or upload your own style image, not both.")
+            raise forms.ValidationError(messages.STYLE_AND_IMAGE)
         if not cleaned.get("style") and not has_image:
-            self.add_error("style", "Pick a style or upload your own style image.")
+            self.add_error("style", messages.STYLE_MISSING)
             return cleaned
         # Each error goes under its own control, so it shows beside what to change.
         seen = {cleaned["style"].pk} if cleaned.get("style") else set()
         for name in ("second_style", "third_style"):
             style = cleaned.get(name)
             if style and style.pk in seen:
-                self.add_error(name, "Pick different styles to mix: this one is already in the mix.")
+                self.add_error(name, messages.STYLE_TWICE_IN_MIX)
             elif style:
                 seen.add(style.pk)
         return cleaned

@@ -241,6 +241,7 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90, minimum=1)
 # this many times, waiting STYLIZER_STORAGE_RETRY_DELAY x 2^attempt seconds.
 # A job queued or running longer than this (seconds) counts as stuck; staff may re-queue it.
 STYLIZER_STUCK_AFTER = env_int("STYLIZER_STUCK_AFTER", 900, minimum=1)
+STYLIZATION_LATE_AFTER_SECONDS = env_float("STYLIZATION_LATE_AFTER_SECONDS", 10)  # s past the wait shown: late
 # A job whose worker died is tried again up to this many times in all.
 STYLIZER_MAX_ATTEMPTS = env_int("STYLIZER_MAX_ATTEMPTS", 3, minimum=1)
 STYLIZER_STORAGE_RETRIES = env_int("STYLIZER_STORAGE_RETRIES", 4)

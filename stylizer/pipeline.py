@@ -32,7 +32,11 @@ FORMAT_EXTENSIONS = {
     "HEIF": "heic",
 }
 WHITE = (255, 255, 255)
+# What ImageRejected says (gallery.messages hands the ones the upload page also checks to its script).
+UPLOAD_FORMATS = "Upload a JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF."
 DAMAGED = "This image file is damaged or incomplete and cannot be read. Try saving it again, or another photo."
+#: ``megapixels`` and ``limit`` are rounded to whole megapixels.
+TOO_MANY_PIXELS = "This image is {width} x {height} px ({megapixels} megapixels); the limit is {limit} megapixels."
 
 
 class ImageRejected(ValueError):
@@ -64,24 +68,21 @@ def _open(source: BinaryIO | bytes, max_pixels: int) -> Image.Image:
     try:
         image = Image.open(source)
     except UnidentifiedImageError:
-        raise ImageRejected(
-            "This file is not an image we can read. Upload a JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF."
-        ) from None
+        raise ImageRejected(f"This file is not an image we can read. {UPLOAD_FORMATS}") from None
     except Image.DecompressionBombError:
         raise ImageRejected(_too_many_pixels(max_pixels)) from None
     except (OSError, SyntaxError, ValueError):
         raise ImageRejected(DAMAGED) from None
     if image.format not in ALLOWED_FORMATS:
-        raise ImageRejected(
-            f"{image.format} images are not accepted. Upload a JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF."
-        )
+        raise ImageRejected(f"{image.format} images are not accepted. {UPLOAD_FORMATS}")
     width, height = image.size
     if width < 1 or height < 1:
         raise ImageRejected("This image has no pixels.")
     if width * height > max_pixels:
         raise ImageRejected(
-            f"This image is {width} x {height} px ({width * height / 1e6:.0f} megapixels); "
-            f"the limit is {max_pixels / 1e6:.0f} megapixels."
+            TOO_MANY_PIXELS.format(
+                width=width, height=height, megapixels=f"{width * height / 1e6:.0f}", limit=f"{max_pixels / 1e6:.0f}"
+            )
         )
     return image
 

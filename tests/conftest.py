@@ -223,11 +223,31 @@ def celery_worker_process(transactional_db, settings, tmp_path: Path, worker_env
     it). The worker drops messages left in the queue by earlier tests
     (``--purge``) before it takes new ones.
     """
-    log_path = tmp_path / "worker.log"
+    yield from _celery_worker(tmp_path / "worker.log", settings.MEDIA_ROOT, worker_env)
+
+
+@pytest.fixture(scope="module")
+def shared_media_root(tmp_path_factory) -> Path:
+    """One media folder for all the tests of a module that share ``shared_celery_worker``."""
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="module")
+def shared_celery_worker(django_db_setup, shared_media_root: Path, tmp_path_factory):
+    """``celery_worker_process`` started once for a module's tests, on ``shared_media_root``.
+
+    For tests that need no fresh worker: each must use ``shared_media_root`` as its
+    ``MEDIA_ROOT`` (as ``tests/browser/conftest.py`` does) and ``transactional_db``,
+    and leave no job for the next test (the worker takes whatever is queued).
+    """
+    yield from _celery_worker(tmp_path_factory.mktemp("worker") / "worker.log", shared_media_root, {})
+
+
+def _celery_worker(log_path: Path, media_root: Path, worker_env: dict[str, str]):
     env = {
         **os.environ,
         "DATABASE_URL": _worker_database_url(),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "MEDIA_ROOT": str(media_root),
         "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
         "PYTHONUNBUFFERED": "1",
         **worker_env,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
@@ -25,7 +26,12 @@ def my_gallery(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in Stylization.Status.values:
         stylizations = stylizations.filter(status=status)
-    context = {"page": page(request, stylizations), "status": status, "statuses": Stylization.Status.choices}
+    context = {
+        "page": page(request, stylizations),
+        "status": status,
+        "statuses": Stylization.Status.choices,
+        "late_after_seconds": settings.STYLIZATION_LATE_AFTER_SECONDS,
+    }
     return render(request, "gallery/my_gallery.html", context)
 
 

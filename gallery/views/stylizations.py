@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -33,6 +34,7 @@ def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         "weights": weights,
         "is_owner": request.user == stylization.owner,
         "liked": request.user.is_authenticated and stylization.likes.filter(user=request.user).exists(),
+        "late_after_seconds": settings.STYLIZATION_LATE_AFTER_SECONDS,
     }
     return render(request, "gallery/detail.html", context)
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..files import delete_files_now
 from ..forms import StyleUploadForm, StylizationForm
+from ..messages import client_messages
 from ..models import STYLE_IMAGE_MAX_SIDE, Photo, Style, Stylization
 from ..quotas import QuotaExceeded, check_quota, quota_problem
 from ..storage import is_transient_storage_error
@@ -111,7 +112,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "min_side": settings.STYLIZER_MIN_SIDE,
         "style_side": STYLE_IMAGE_MAX_SIDE,
     }
-    return render(request, "gallery/upload.html", {"form": form, **limits})
+    context = {"form": form, "client_messages": client_messages(), **limits}
+    return render(request, "gallery/upload.html", context)
 
 
 @login_required

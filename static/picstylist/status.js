@@ -33,8 +33,10 @@
   }
 
   // Past its estimate by this much, a wait is said to be taking longer than expected
-  // (a worker busy with a big job, or stalled) rather than promising the same few seconds.
-  var LATE_MS = 10000;
+  // (a worker busy with a big job, or stalled) rather than promising the same few seconds:
+  // settings.STYLIZATION_LATE_AFTER_SECONDS, in the page (10 s, that setting's default, if not).
+  var lateAfter = parseFloat(container.getAttribute("data-late-after-seconds"));
+  var LATE_MS = (lateAfter >= 0 ? lateAfter : 10) * 1000;
 
   // When the wait shown for this place in line (or this run) should be over, in ms since the epoch.
   function expectedBy(el, info) {
