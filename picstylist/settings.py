@@ -141,7 +141,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "picstylist.staticfiles.StaticFilesStorage"
     },
 }
 SPACES_BUCKET = env_str("SPACES_BUCKET", "")
