@@ -52,7 +52,7 @@ class StyleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Uses", ordering="use_count")
     def uses(self, style: Style) -> int:
-        return style.use_count
+        return int(style.use_count)  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.action(description="Approve: show in the public style gallery")
     def approve(self, request, queryset: QuerySet) -> None:
@@ -136,8 +136,9 @@ class StylizationAdmin(admin.ModelAdmin):
     @admin.display(description="Controls")
     def controls(self, stylization: Stylization) -> str:
         parts = [f"{stylization.strength_percent} %", f"{stylization.brush} brush", f"{stylization.max_side} px"]
-        if stylization.style_count > 1:
-            parts.append(f"mix of {stylization.style_count}")
+        style_count: int = stylization.style_count  # type: ignore[attr-defined]  # annotated by get_queryset
+        if style_count > 1:
+            parts.append(f"mix of {style_count}")
         if stylization.colors < 1:
             parts.append(f"colours {stylization.colors_percent} %")
         return ", ".join(parts)
@@ -164,7 +165,7 @@ class StylizationAdmin(admin.ModelAdmin):
         self.message_user(request, "Hidden.", messages.SUCCESS)
 
 
-def _bytes_of(model, owner_field: str = "owner") -> Subquery:
+def _bytes_of(model: type[Photo | Style | Stylization], owner_field: str = "owner") -> Coalesce:
     rows = model.objects.filter(**{owner_field: OuterRef("pk")}).order_by().values(owner_field)
     return Coalesce(
         Subquery(rows.annotate(total=Sum("stored_bytes")).values("total")[:1], output_field=IntegerField()),
@@ -177,7 +178,7 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class PicStylistUserAdmin(UserAdmin):
-    list_display = [*UserAdmin.list_display, "is_active", "stylization_count", "storage_used"]
+    list_display = [*UserAdmin.list_display, "is_active", "stylization_count", "storage_used"]  # type: ignore[misc]
     actions = ["deactivate"]
 
     def get_queryset(self, request) -> QuerySet:
@@ -221,7 +222,7 @@ class ReportAdmin(admin.ModelAdmin):
             url = reverse("gallery:detail", args=[report.stylization_id])
             return format_html('<a href="{}">Stylization {}</a>', url, str(report.stylization_id)[:8])
         url = reverse("gallery:style_file", args=[report.style_id, "image"])
-        return format_html('<a href="{}">Style “{}”</a>', url, report.style.title)
+        return format_html('<a href="{}">Style “{}”</a>', url, report.style.title if report.style else "")
 
     @admin.action(description="Hide the reported item from the public")
     def hide_item(self, request, queryset: QuerySet) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
@@ -31,7 +32,8 @@ def queue_length() -> int | None:
         with app.connection_for_read() as connection:
             name = app.conf.task_default_queue
             try:
-                return connection.default_channel.queue_declare(queue=name, passive=True).message_count
+                channel: Any = connection.default_channel  # kombu's Channel; its stubs declare only StdChannel
+                return int(channel.queue_declare(queue=name, passive=True).message_count)
             except ChannelError:
                 return 0  # the queue does not exist yet (Redis drops empty ones): nothing waits
     except Exception:  # noqa: BLE001 - any broker failure means "unknown" on the dashboard

@@ -21,6 +21,7 @@ import statistics
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Q
@@ -77,8 +78,10 @@ class CostModel:
             .values_list("started", "finished", "result_width", "result_height", "brush")[:RECENT_RUNS]
         )
         samples: dict[tuple[int, str], list[float]] = defaultdict(list)
-        seconds_all = []
-        newest = []  # (key, seconds per megapixel) of the newest runs of known size
+        seconds_all: list[float] = []
+        newest: list[
+            tuple[tuple[int, str], float]
+        ] = []  # (key, seconds per megapixel) of the newest runs of known size
         for started, finished, width, height, brush in runs:
             seconds = (finished - started).total_seconds()
             if len(seconds_all) < GROUP_SAMPLE:
@@ -122,7 +125,7 @@ class _Job:
     pk: uuid.UUID
     status: str
     created: object
-    started: object
+    started: datetime | None
     width: int
     height: int
     brush: str

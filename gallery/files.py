@@ -78,9 +78,9 @@ def move_file(field: FieldFile, *, public: bool) -> None:
     The ACL of an object follows its key prefix, so changing who may see a
     file means a new object. The caller saves the row.
     """
-    if not field or field.name.startswith(PUBLIC_PREFIX if public else PRIVATE_PREFIX):
-        return
     old_name = field.name
+    if not field or not old_name or old_name.startswith(PUBLIC_PREFIX if public else PRIVATE_PREFIX):
+        return
     with field.storage.open(old_name, "rb") as handle:
         data = handle.read()
     folder = old_name.split("/")[1]

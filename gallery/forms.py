@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest
@@ -26,7 +28,7 @@ OUTPUT_SIDES = (512, 1024, 2048, 4096)
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(required=False, help_text="Optional; needed to reset a forgotten password.")
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # the stubs do not declare it
         fields = ("username", "email")
 
 
@@ -52,11 +54,11 @@ class ThrottledPasswordResetForm(PasswordResetForm):
     the usual "check your mail" page whether or not the address has an account.
     """
 
-    def save(self, *args, request: HttpRequest, **kwargs) -> None:
-        self.request = request  # the rate limit's counters are looked up through it
-        super().save(*args, request=request, **kwargs)
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.request = kwargs["request"]  # the rate limit's counters are looked up through it
+        super().save(*args, **kwargs)
 
-    def get_users(self, email: str) -> Iterator[AbstractBaseUser]:
+    def get_users(self, email: str) -> Iterator[User]:
         for user in super().get_users(email):
             if not is_ratelimited(
                 self.request,
@@ -165,7 +167,8 @@ class StyleImageField(ImageUploadField):
         upload = super().clean(data, initial)
         if not upload:
             return upload
-        problem = fitted_size_problem(upload.image.size, STYLE_IMAGE_MAX_SIDE, **messages.STYLE_IMAGE_TOO_THIN)
+        size = upload.image.size  # type: ignore[attr-defined]  # set by ImageUploadField.clean
+        problem = fitted_size_problem(size, STYLE_IMAGE_MAX_SIDE, **messages.STYLE_IMAGE_TOO_THIN)
         if problem:
             raise forms.ValidationError(problem)
         return upload
@@ -273,9 +276,9 @@ class StylizationForm(RefusableForm, forms.Form):
             del self.fields["style_image"]
         styles = Style.objects.usable_by(user).select_related("owner")
         for name in ("style", "second_style", "third_style"):
-            self.fields[name].queryset = styles
-        self.fields["max_side"].choices = output_side_choices()
-        sides = [side for side, _ in self.fields["max_side"].choices]
+            cast(forms.ModelChoiceField, self.fields[name]).queryset = styles
+        cast(forms.TypedChoiceField, self.fields["max_side"]).choices = output_side_choices()
+        sides = [side for side, _ in output_side_choices()]
         self.fields["max_side"].initial = min(settings.STYLIZER_MAX_SIDE, max(sides))
         self.engine = settings.STYLIZER_ENGINE
         self.supports_bottleneck = self.engine in BOTTLENECK_ENGINES
@@ -313,8 +316,8 @@ class StylizationForm(RefusableForm, forms.Form):
         changed = any(self[name].value() not in (None, "", initial, str(initial)) for name, initial in defaults)
         return changed or any(self[name].errors for name in self.CONTROL_FIELDS)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
         for name in ("main_weight", "second_weight", "third_weight", "strength", "colors", "brush", "max_side"):
             if cleaned.get(name) in (None, ""):
                 cleaned[name] = self.fields[name].initial  # a control left out keeps its default

@@ -28,7 +28,7 @@ class QuotaExceeded(Exception):
     """A user's quota does not allow what they asked; ``str()`` is the message for them."""
 
 
-def _hourly_limits() -> dict[str, tuple[type, int, str]]:
+def _hourly_limits() -> dict[str, tuple[type[Stylization] | type[Style], int, str]]:
     return {
         "stylization": (Stylization, settings.STYLIZER_QUOTA_PER_HOUR, "stylizations"),
         "style": (Style, settings.STYLE_QUOTA_PER_HOUR, "style uploads"),

@@ -16,7 +16,8 @@ from .models import Photo, Style, Stylization
 @receiver(post_delete, sender=Stylization)
 def delete_stored_files(sender: type, instance: Photo | Style | Stylization, **kwargs: Any) -> None:
     for field in instance.stored_files():
-        delete_file_later(field.storage, field.name)
+        if field.name:
+            delete_file_later(field.storage, field.name)
 
 
 @receiver(post_delete, sender=Stylization)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image
@@ -36,7 +36,7 @@ class Recipe:
     engine: str | None = None
 
 
-def submit_stylization(owner: AbstractBaseUser, photo: Photo, recipe: Recipe) -> Stylization:
+def submit_stylization(owner: User, photo: Photo, recipe: Recipe) -> Stylization:
     """Store a stylization of a stored ``photo`` and queue it after the commit.
 
     The rows are written in one transaction. If the broker cannot be reached
@@ -69,7 +69,7 @@ def submit_stylization(owner: AbstractBaseUser, photo: Photo, recipe: Recipe) ->
     return stylization
 
 
-def submit_upload(owner: AbstractBaseUser, image: Image.Image, info: ImageInfo, recipe: Recipe) -> Stylization:
+def submit_upload(owner: User, image: Image.Image, info: ImageInfo, recipe: Recipe) -> Stylization:
     """Store an uploaded photo and its stylization in one transaction, and queue it after the commit.
 
     ``image`` is the decoded upright RGB photo of an upload checked by

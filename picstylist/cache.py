@@ -20,12 +20,22 @@ import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 
 
 class LockedFileBasedCache(FileBasedCache):
+    """Django's file cache with ``add`` and ``incr`` atomic across processes (an ``flock`` around each)."""
+
+    if TYPE_CHECKING:  # FileBasedCache's private helpers, which the stubs leave out
+        _dir: str
+
+        def _createdir(self) -> None: ...
+
+        def _key_to_file(self, key: str, version: int | None = None) -> str: ...
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
         self._createdir()

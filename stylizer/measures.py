@@ -76,7 +76,10 @@ def grid_share(image: np.ndarray, photo: np.ndarray, side: int = 64, count: int 
 
 def _laplacian(image: np.ndarray) -> np.ndarray:
     luma = luminance(image)
-    return np.abs(4 * luma[1:-1, 1:-1] - luma[:-2, 1:-1] - luma[2:, 1:-1] - luma[1:-1, :-2] - luma[1:-1, 2:])
+    laplacian: np.ndarray = np.abs(
+        4 * luma[1:-1, 1:-1] - luma[:-2, 1:-1] - luma[2:, 1:-1] - luma[1:-1, :-2] - luma[1:-1, 2:]
+    )
+    return laplacian
 
 
 def border_noise(image: np.ndarray, border: int = 4, inner: tuple[int, int] = (8, 40)) -> float:
@@ -91,7 +94,7 @@ def border_noise(image: np.ndarray, border: int = 4, inner: tuple[int, int] = (8
 
     def ring(start: int, stop: int) -> float:
         mask = np.zeros(laplacian.shape, dtype=bool)
-        height, width = mask.shape
+        height, width = laplacian.shape[:2]
         mask[start : height - start, start : width - start] = True
         mask[stop : height - stop, stop : width - stop] = False
         return float(laplacian[mask].mean())
@@ -108,7 +111,8 @@ def fine_detail(image: np.ndarray) -> np.ndarray:
     luma = luminance(image)
     height, width = luma.shape
     half = Image.fromarray(luma, "F").resize((max(1, width // 2), max(1, height // 2)), Image.Resampling.BICUBIC)
-    return luma - np.asarray(half.resize((width, height), Image.Resampling.BICUBIC))
+    detail: np.ndarray = luma - np.asarray(half.resize((width, height), Image.Resampling.BICUBIC))
+    return detail
 
 
 def edge_keeping(image: np.ndarray, photo: np.ndarray) -> float:

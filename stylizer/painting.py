@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .engines import UnsupportedControl, mix_bottlenecks
+from .engines import StylizationEngine, UnsupportedControl, mix_bottlenecks
 from .measures import luminance, resized
 
 #: Brush sizes: the long side (px) the photo is painted at. Smaller sides
@@ -127,7 +127,9 @@ def mix_colors(photo: np.ndarray, painted: np.ndarray, colors: float) -> np.ndar
     return np.asarray(Image.fromarray(mixed, "YCbCr").convert("RGB"))
 
 
-def blend_weight(engine, photo: np.ndarray, full: np.ndarray, partial: np.ndarray, strength: float) -> float:
+def blend_weight(
+    engine: StylizationEngine, photo: np.ndarray, full: np.ndarray, partial: np.ndarray, strength: float
+) -> float:
     """How much of the painting at ``strength`` to blend over the photo (0-1).
 
     ``strength * d(full) / d(partial)``, at most 1, where ``d(b)`` is the
@@ -161,7 +163,8 @@ def _box(image: np.ndarray, radius: int) -> np.ndarray:
     sums = np.pad(image.astype(np.float64), pad, mode="reflect").cumsum(0).cumsum(1)
     width = 2 * radius + 1
     window = sums[width:, width:] - sums[:-width, width:] - sums[width:, :-width] + sums[:-width, :-width]
-    return window / width**2
+    mean: np.ndarray = window / width**2
+    return mean
 
 
 def detail_gain(photo: np.ndarray, painted: np.ndarray) -> np.ndarray:
@@ -178,7 +181,8 @@ def detail_gain(photo: np.ndarray, painted: np.ndarray) -> np.ndarray:
     variance = _box(guide * guide, DETAIL_RADIUS) - mean_guide**2
     covariance = _box(guide[..., None] * values, DETAIL_RADIUS) - mean_guide[..., None] * _box(values, DETAIL_RADIUS)
     gain = _box(covariance / (variance[..., None] + DETAIL_EPSILON), DETAIL_RADIUS)
-    return np.clip(gain, *DETAIL_GAIN_RANGE).astype(np.float32)
+    clipped: np.ndarray = np.clip(gain, *DETAIL_GAIN_RANGE).astype(np.float32)
+    return clipped
 
 
 def _resampled_rows(planes: list[Image.Image], size: tuple[int, int], top: int, bottom: int) -> np.ndarray:
@@ -234,7 +238,7 @@ def bring_to_size(painted: np.ndarray, photo_work: np.ndarray, photo: np.ndarray
 
 
 def paint(
-    engine,
+    engine: StylizationEngine,
     photo: np.ndarray,
     controls: Controls,
     *,

@@ -98,7 +98,7 @@ def inspect_image(source: BinaryIO | bytes, max_pixels: int) -> ImageInfo:
         ImageRejected: not an accepted image format, or over ``max_pixels``.
     """
     image = _open(source, max_pixels)
-    return ImageInfo(image.format, image.width, image.height, getattr(image, "n_frames", 1))
+    return ImageInfo(image.format or "", image.width, image.height, getattr(image, "n_frames", 1))
 
 
 #: Integer grey modes whose values are scaled by their bit depth rather than clipped.
@@ -170,9 +170,10 @@ def _key_in_pixel_units(image: Image.Image) -> None:
     high byte of each channel, the precision Pillow decodes to.
     """
     key = image.info.get("transparency")
-    if image.format != "PNG" or key is None or not image.tile:
+    tile = getattr(image, "tile", None)  # an ImageFile's decoder list, which Pillow's stubs leave out
+    if image.format != "PNG" or key is None or not tile:
         return
-    rawmode = image.tile[0].args
+    rawmode = tile[0].args
     if rawmode in ("L;2", "L;4") and isinstance(key, int):
         image.info["transparency"] = key * 255 // ((1 << int(rawmode[-1])) - 1)
     elif rawmode == "RGB;16B" and isinstance(key, tuple):
@@ -224,7 +225,7 @@ def load_image(
     clean = Image.new("RGB", rgb.size)
     clean.paste(rgb)
     width, height = file_size[::-1] if rotated else file_size
-    return clean, ImageInfo(image.format, width, height, frames)
+    return clean, ImageInfo(image.format or "", width, height, frames)
 
 
 def decode_image(source: BinaryIO | bytes, max_pixels: int) -> Image.Image:

@@ -40,7 +40,8 @@ class Report(models.Model):
         return f"Report by {self.reporter} on {self.item}"
 
     @property
-    def item(self) -> Stylization | Style:
+    def item(self) -> Stylization | Style | None:
+        """The reported stylization or style (exactly one is set); None once it is deleted."""
         return self.stylization or self.style
 
     def resolve(self, resolution: str) -> None:

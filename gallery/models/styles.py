@@ -37,7 +37,7 @@ class StyleQuerySet(models.QuerySet):
         return self.usable_by(user)
 
 
-class StyleManager(models.Manager.from_queryset(StyleQuerySet)):
+class StyleManager(models.Manager.from_queryset(StyleQuerySet)):  # type: ignore[misc]  # Django's documented way
     def create_from_image(self, image, *, title: str, owner=None, is_public: bool = False, **fields) -> Style:
         """Store an RGB Pillow image as a style: a JPEG of long side <= 1024 px and a thumbnail.
 

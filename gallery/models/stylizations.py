@@ -63,7 +63,9 @@ class Stylization(models.Model):
     style = models.ForeignKey(
         Style, null=True, on_delete=models.SET_NULL, related_name="stylizations", help_text="The main style."
     )
-    styles = models.ManyToManyField(Style, through="StyleWeight", related_name="mixes")
+    styles: models.ManyToManyField[Style, StyleWeight] = models.ManyToManyField(
+        Style, through="StyleWeight", related_name="mixes"
+    )
     strength = models.FloatField(
         default=1.0,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],

@@ -7,7 +7,9 @@ import uuid
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 
 from ..models import Stylization
@@ -36,22 +38,22 @@ def get_own_stylization(request: HttpRequest, pk: uuid.UUID) -> Stylization:
     )
 
 
-def file_response(field, *, download_name: str | None = None) -> HttpResponse:
+def file_response(field: FieldFile, *, download_name: str | None = None) -> HttpResponseBase:
     """Serve a stored file, after the caller's permission check.
 
     Object storage: a redirect to the object's URL (a presigned URL that
     expires for private objects, the CDN for public ones). Local storage: the
     file streamed by Django.
     """
-    if not field:
+    if not field or not field.name:
         raise Http404("No such file.")
     if isinstance(field.storage, SpacesStorage):
         parameters = {}
         if download_name:
             parameters["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
-        response = HttpResponseRedirect(field.storage.url(field.name, parameters=parameters))
-        response["Cache-Control"] = "private, no-store"
-        return response
+        redirect = HttpResponseRedirect(field.storage.url(field.name, parameters=parameters))
+        redirect["Cache-Control"] = "private, no-store"
+        return redirect
     try:
         handle = field.open("rb")
     except FileNotFoundError:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -117,7 +120,7 @@ def status(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-def stylization_file(request: HttpRequest, pk: uuid.UUID, kind: str) -> HttpResponse:
+def stylization_file(request: HttpRequest, pk: uuid.UUID, kind: str) -> HttpResponseBase:
     """A file of a stylization the user may see; ``?download`` saves it. The original photo is owner-only."""
     if kind not in FILE_KINDS:
         raise Http404("No such file.")
@@ -138,7 +141,7 @@ def stylization_file(request: HttpRequest, pk: uuid.UUID, kind: str) -> HttpResp
 
 
 @require_GET
-def style_file(request: HttpRequest, pk: uuid.UUID, kind: str) -> HttpResponse:
+def style_file(request: HttpRequest, pk: uuid.UUID, kind: str) -> HttpResponseBase:
     """A style's image or thumbnail: public styles for everyone, private ones for their owner (and staff)."""
     if kind not in {"image", "thumbnail"}:
         raise Http404("No such file.")
@@ -158,7 +161,7 @@ def report(request: HttpRequest, kind: str, pk: uuid.UUID) -> HttpResponse:
         raise Http404("No such kind of item.")
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        Report.objects.create(reporter=request.user, reason=form.cleaned_data["reason"], **{kind: item})
+        Report.objects.create(reporter=cast(User, request.user), reason=form.cleaned_data["reason"], **{kind: item})
         messages.success(request, "Thank you. Staff will look at your report.")
         return redirect("gallery:detail", item.pk) if kind == "stylization" else redirect("gallery:styles")
     return render(request, "gallery/report.html", {"form": form, "item": item, "kind": kind})

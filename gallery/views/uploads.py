@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -57,22 +59,23 @@ def _submit(request: HttpRequest, form: StylizationForm, photo: Photo | None = N
     new_style = None
     try:
         with transaction.atomic():
-            check_quota(request.user, _quota_kinds(data.get("style_image")))
+            user = cast(User, request.user)  # the views that submit are for signed-in users
+            check_quota(user, _quota_kinds(data.get("style_image")))
             main_style = data.get("style")
             if data.get("style_image"):
                 image = data["style_image"].image
-                main_style = new_style = Style.objects.create_from_image(image, title="My style", owner=request.user)
+                main_style = new_style = Style.objects.create_from_image(image, title="My style", owner=user)
             recipe = Recipe(
-                styles=form.mix(main_style),
+                styles=form.mix(cast(Style, main_style)),  # the form requires a style or a style image
                 strength=data["strength"] / 100,
                 colors=data["colors"] / 100,
                 brush=data["brush"],
                 max_side=data["max_side"],
             )
             if photo is not None:
-                return submit_stylization(request.user, photo, recipe)
+                return submit_stylization(user, photo, recipe)
             upload = data["photo"]
-            return submit_upload(request.user, upload.image, upload.image_info, recipe)
+            return submit_upload(user, upload.image, upload.image_info, recipe)
     except QuotaExceeded as exc:
         form.add_error(None, str(exc))
         return None

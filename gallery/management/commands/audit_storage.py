@@ -11,7 +11,7 @@ from django.utils import timezone
 from gallery.models import Photo, Style, Stylization
 from gallery.storage import PRIVATE_PREFIX, PUBLIC_PREFIX
 
-FILE_FIELDS = {
+FILE_FIELDS: dict[type[Photo] | type[Style] | type[Stylization], list[str]] = {
     Photo: ["image"],
     Style: ["image", "thumbnail"],
     Stylization: ["result_image", "thumbnail", "preview_image"],

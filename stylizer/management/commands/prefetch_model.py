@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 class Command(BaseCommand):
     help = "Resolve STYLIZER_TFHUB_HANDLE into TFHUB_CACHE_DIR, so tfhub workers start with no network."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         if not os.environ.get("TFHUB_CACHE_DIR"):
             raise CommandError("Set TFHUB_CACHE_DIR to the folder the model should be kept in.")
         try:
