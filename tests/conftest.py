@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -151,7 +152,7 @@ def s3(s3_server: str, settings, worker_env: dict[str, str]):
     """
     import boto3
 
-    from picstylist.settings import spaces_storage
+    from picstylist.storages import spaces_storage
 
     bucket = f"picstylist-test-{uuid.uuid4().hex[:12]}"
     env = {
@@ -259,7 +260,9 @@ def _celery_worker(log_path: Path, media_root: Path, worker_env: dict[str, str])
         "--hostname", f"test-{os.getpid()}@%h",
     ]  # fmt: skip
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     # Beside the log: the main process's pid, so that tests signal this worker and no other on the machine.
     log_path.with_name("worker.pid").write_text(str(process.pid))
     try:
@@ -270,9 +273,10 @@ def _celery_worker(log_path: Path, media_root: Path, worker_env: dict[str, str])
             time.sleep(0.2)
         yield log_path
     finally:
-        process.terminate()
+        # The test is over: the worker and its child go at once (SIGKILL to its process group).
+        # A warm or cold shutdown waited 4-5 s for the pool to close, for each of the suite's workers.
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # a test killed it already
+        process.wait(timeout=30)

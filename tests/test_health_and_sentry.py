@@ -31,7 +31,7 @@ def test_healthz_answers_503_naming_the_broker(client, db, settings):
 
 
 def test_healthz_answers_503_naming_the_storage(client, db, settings):
-    from picstylist.settings import spaces_storage
+    from picstylist.storages import spaces_storage
 
     settings.STORAGES = {
         **settings.STORAGES,

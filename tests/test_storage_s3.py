@@ -15,7 +15,7 @@ from PIL import Image
 from gallery.models import Style, Stylization
 from gallery.storage import CACHE_SECONDS
 from gallery.tasks import stylize_stylization
-from picstylist.settings import spaces_storage
+from picstylist.storages import spaces_storage
 
 from .faults import FaultyProxy
 from .helpers import CONTENT_DIR, STYLES_DIR, png_bytes, upload
