@@ -30,7 +30,8 @@ from django.utils import timezone
 from stylizer import pipeline
 from stylizer.engines import StylizationEngine, UnsupportedControl
 from stylizer.painting import Controls
-from stylizer.render import RenderedImage, content_image, encode_result, engine_for, paint_photo, style_array
+from stylizer.registry import BOTTLENECK_ENGINES
+from stylizer.render import RenderedImage, StyleSource, render_photo
 from stylizer.runtime import EngineUnavailable
 
 from .models import STYLIZE_TASK, Photo, Style, Stylization
@@ -58,52 +59,48 @@ def _read(field: FieldFile) -> bytes:
         return handle.read()
 
 
-def _style_bottleneck(engine: StylizationEngine, style: Style) -> np.ndarray:
-    """The style's bottleneck, computed once and stored on the row."""
-    if style.bottleneck is None:
-        bottleneck = engine.style_bottleneck(style_array(io.BytesIO(_read(style.image))))
-        style.bottleneck = [float(x) for x in bottleneck]
-        Style.objects.filter(pk=style.pk).update(bottleneck=style.bottleneck)
-    return np.asarray(style.bottleneck, dtype=np.float32)
-
-
-def _photo_bottleneck(engine: StylizationEngine, photo: Photo, content: np.ndarray) -> np.ndarray:
-    """The photo's own bottleneck (for strength < 1), computed once and stored on the row."""
-    if photo.bottleneck is None:
-        photo.bottleneck = [float(x) for x in engine.style_bottleneck(content)]
-        Photo.objects.filter(pk=photo.pk).update(bottleneck=photo.bottleneck)
-    return np.asarray(photo.bottleneck, dtype=np.float32)
+def _bottleneck(values: list[float] | None) -> np.ndarray | None:
+    return None if values is None else np.asarray(values, dtype=np.float32)
 
 
 def run_stylization(stylization: Stylization) -> tuple[RenderedImage, bytes]:
-    """Render a stylization row's photo with its styles and controls.
+    """Render a stylization row's photo with its styles and controls (:func:`stylizer.render.render_photo`).
 
     Returns the rendered result and the preview JPEG (the photo re-encoded at
     the result's size, without metadata). Style and photo bottlenecks are
-    computed once and stored, so a restyle costs only the transfer network.
+    read from their rows, and those computed now are stored there, so a
+    restyle costs only the style transfer network.
 
     Raises:
         pipeline.ImageRejected, EngineUnavailable, FileNotFoundError, storage errors.
         UnsupportedControl: the engine cannot offer the requested controls.
     """
-    started = time.perf_counter()
     weights = list(stylization.weights.select_related("style"))
-    engine = engine_for(stylization.engine, stylization.max_side)
-    photo_image = content_image(io.BytesIO(_read(stylization.photo.image)), stylization.max_side)
-    content = pipeline.to_array(photo_image)
-    preview = pipeline.encode_jpeg(photo_image, settings.STYLIZER_JPEG_QUALITY)
-    del photo_image  # a 4096 px photo is held once, as the array, while it is painted
-    controls = Controls(strength=stylization.strength, colors=stylization.colors, brush=stylization.brush)
-    output = paint_photo(
-        engine,
-        content,
-        controls,
-        [weight.weight for weight in weights],
-        style_bottleneck=lambda index: _style_bottleneck(engine, weights[index].style),
-        style_image=lambda: style_array(io.BytesIO(_read(weights[0].style.image))),
-        content_bottleneck=lambda: _photo_bottleneck(engine, stylization.photo, content),
+    images_needed = stylization.engine not in BOTTLENECK_ENGINES
+    styles = [
+        StyleSource(
+            weight=weight.weight,
+            image=io.BytesIO(_read(weight.style.image)) if images_needed or weight.style.bottleneck is None else None,
+            bottleneck=_bottleneck(weight.style.bottleneck),
+        )
+        for weight in weights
+    ]
+    photo = stylization.photo
+    rendering = render_photo(
+        io.BytesIO(_read(photo.image)),
+        styles,
+        max_side=stylization.max_side,
+        controls=Controls(strength=stylization.strength, colors=stylization.colors, brush=stylization.brush),
+        engine_name=stylization.engine,
+        content_bottleneck=_bottleneck(photo.bottleneck),
     )
-    return encode_result(output, started), preview
+    for weight, bottleneck in zip(weights, rendering.new_style_bottlenecks, strict=True):
+        if bottleneck is not None:
+            Style.objects.filter(pk=weight.style.pk).update(bottleneck=[float(x) for x in bottleneck])
+    if rendering.new_content_bottleneck is not None:
+        values = [float(x) for x in rendering.new_content_bottleneck]
+        Photo.objects.filter(pk=photo.pk).update(bottleneck=values)
+    return rendering.result, rendering.preview
 
 
 @contextmanager

@@ -118,6 +118,94 @@ def render(
     return output, time.perf_counter() - started
 
 
+@dataclass(frozen=True)
+class StyleSource:
+    """One style of a mix for :func:`render_photo`.
+
+    ``weight`` > 0 (any scale); ``image`` the encoded style image, needed when
+    ``bottleneck`` is None or the engine has no bottleneck; ``bottleneck`` its
+    cached style bottleneck (float32, 100 values) or None.
+    """
+
+    weight: float
+    image: BinaryIO | None = None
+    bottleneck: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """What :func:`render_photo` made: the result, the preview JPEG (the photo re-encoded at the
+    result's size, no metadata), and the bottlenecks it computed (None where it used a cached one
+    or needed none), for the caller to keep."""
+
+    result: RenderedImage
+    preview: bytes
+    new_style_bottlenecks: list[np.ndarray | None]
+    new_content_bottleneck: np.ndarray | None
+
+
+def render_photo(
+    content_file: BinaryIO,
+    styles: Sequence[StyleSource],
+    *,
+    max_side: int,
+    controls: Controls,
+    engine_name: str | None = None,
+    content_bottleneck: np.ndarray | None = None,
+) -> Rendering:
+    """Decode, fit, paint and encode one photo with a mix of 1-3 styles: the worker's one call.
+
+    ``content_bottleneck`` is the photo's own cached bottleneck (used for
+    strength below 1), or None. Bottlenecks are computed only where missing
+    and returned for the caller to store, so a restyle costs only the style
+    transfer network.
+
+    Raises:
+        pipeline.ImageRejected: a file cannot be decoded or is too large.
+        EngineUnavailable: the engine's model cannot be loaded.
+        UnsupportedControl: the engine cannot offer the requested controls.
+        ValueError: a style needed without its image.
+    """
+    started = time.perf_counter()
+    engine = engine_for(engine_name, max_side)
+    photo = content_image(content_file, max_side)
+    content = pipeline.to_array(photo)
+    preview = pipeline.encode_jpeg(photo, settings.STYLIZER_JPEG_QUALITY)
+    del photo  # a 4096 px photo is held once, as the array, while it is painted
+    new_style: list[np.ndarray | None] = [None] * len(styles)
+    new_content: list[np.ndarray] = []
+
+    def image_of(index: int) -> np.ndarray:
+        source = styles[index].image
+        if source is None:
+            raise ValueError(f"Style {index + 1} of the mix is needed as an image, and none was given")
+        return style_array(source)
+
+    def style_bottleneck(index: int) -> np.ndarray:
+        cached = styles[index].bottleneck
+        if cached is not None:
+            return cached
+        new_style[index] = engine.style_bottleneck(image_of(index))
+        return new_style[index]
+
+    def own_bottleneck() -> np.ndarray:
+        if content_bottleneck is not None:
+            return content_bottleneck
+        new_content.append(engine.style_bottleneck(content))
+        return new_content[0]
+
+    output = paint_photo(
+        engine,
+        content,
+        controls,
+        [style.weight for style in styles],
+        style_bottleneck=style_bottleneck,
+        style_image=lambda: image_of(0),
+        content_bottleneck=own_bottleneck,
+    )
+    return Rendering(encode_result(output, started), preview, new_style, new_content[0] if new_content else None)
+
+
 #: Results with a long side over this (px) first release the networks' buffers,
 #: so a worker never holds them and a large decoded photo at once.
 RELEASE_MEMORY_ABOVE_SIDE = 2048
