@@ -15,7 +15,8 @@ from stylizer import pipeline
 from stylizer.engines import UnsupportedControl
 from stylizer.painting import BRUSH_SIDES, DEFAULT_BRUSH, Controls
 from stylizer.pipeline import ImageRejected
-from stylizer.runtime import ENGINE_NAMES, EngineUnavailable, get_engine
+from stylizer.registry import ENGINE_NAMES
+from stylizer.runtime import EngineUnavailable, get_engine
 from stylizer.tasks import render
 
 #: The site's mix holds at most this many styles (gallery.models.MAX_STYLES_PER_MIX).
