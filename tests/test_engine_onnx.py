@@ -127,6 +127,27 @@ def test_rejects_arrays_that_are_not_rgb_uint8(engine, starry_night):
         engine.stylize(np.zeros((10, 10, 3), dtype=np.float32), starry_night)
 
 
+def test_build_transfer_graph_applies_every_rewrite_in_order():
+    import onnx
+
+    from stylizer.engines import (
+        build_transfer_graph,
+        drop_redundant_clips,
+        fold_quantization,
+        fuse_instance_norm,
+        smooth_upsampling,
+    )
+
+    path = onnx_model_dir() / "arbitrary_transform.onnx"
+    int8 = smooth_upsampling(make_resolution_independent(onnx.load(str(path))))
+    int8_bytes = int8.SerializeToString()
+    by_hand = fuse_instance_norm(drop_redundant_clips(fold_quantization(int8)))
+    assert build_transfer_graph().SerializeToString() == by_hand.SerializeToString()
+    assert build_transfer_graph(path, float_weights=False).SerializeToString() == int8_bytes
+    with pytest.raises(ValueError, match="stop_after must be one of the rewrites applied"):
+        build_transfer_graph(float_weights=False, stop_after=fold_quantization)
+
+
 FOLDED_MEAN_BOUND = 0.06  # on [0, 1] images; measured 0.036-0.049 on these photos
 
 
