@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from stylizer import engines  # noqa: E402
-from stylizer.engines import OnnxEngine, OnnxSession, mix_bottlenecks  # noqa: E402
+from stylizer.engines import OnnxEngine, OnnxSession, arrays, mix_bottlenecks  # noqa: E402
 from stylizer.measures import (  # noqa: E402
     border_noise,
     edge_keeping,
@@ -83,15 +83,15 @@ class Before:
         self.session = OnnxSession(model.SerializeToString(), "openvino", engines.default_intra_op_threads())
 
     def transfer(self, content: np.ndarray, bottleneck: np.ndarray) -> np.ndarray:
-        border = engines.TRANSFER_BORDER
-        engines.TRANSFER_BORDER = 0
+        border = arrays.TRANSFER_BORDER  # read where it is defined, so patched there
+        arrays.TRANSFER_BORDER = 0
         try:
             batch, size = engines._content_batch(content)
             content_input, bottleneck_input = self.session.input_names
             feeds = {content_input: batch, bottleneck_input: np.asarray(bottleneck, np.float32).reshape(1, 1, 1, 100)}
             return engines._to_uint8(self.session.run(feeds)[0], size)
         finally:
-            engines.TRANSFER_BORDER = border
+            arrays.TRANSFER_BORDER = border
 
 
 def label(image: np.ndarray, text: str) -> np.ndarray:

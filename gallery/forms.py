@@ -17,7 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django_ratelimit.core import is_ratelimited
 
 from stylizer.pipeline import ImageRejected, fitted_size, load_image
-from stylizer.runtime import BOTTLENECK_ENGINES
+from stylizer.registry import BOTTLENECK_ENGINES
 
 from . import messages
 from .models import BRUSH_CHOICES, STYLE_IMAGE_MAX_SIDE, Style

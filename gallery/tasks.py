@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -28,7 +27,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from stylizer import pipeline
-from stylizer.engines import StylizationEngine, UnsupportedControl
+from stylizer.engines import UnsupportedControl
 from stylizer.painting import Controls
 from stylizer.registry import BOTTLENECK_ENGINES
 from stylizer.render import RenderedImage, StyleSource, render_photo

@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from picstylist.env import env_bool, env_float, env_int, env_list, env_rate, env_str
 from picstylist.storages import image_sources, spaces_storage
+from stylizer import registry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -248,9 +249,11 @@ STYLIZER_STORAGE_RETRIES = env_int("STYLIZER_STORAGE_RETRIES", 4)
 STYLIZER_STORAGE_RETRY_DELAY = env_float("STYLIZER_STORAGE_RETRY_DELAY", 5.0)
 
 # Stylization engine and image pipeline.
-STYLIZER_ENGINE = env_str("STYLIZER_ENGINE", "onnx")
-if STYLIZER_ENGINE not in {"onnx", "tfhub"}:
-    raise ImproperlyConfigured(f"STYLIZER_ENGINE must be 'onnx' or 'tfhub', got {STYLIZER_ENGINE!r}")
+STYLIZER_ENGINE = env_str("STYLIZER_ENGINE", registry.DEFAULT_ENGINE)
+if STYLIZER_ENGINE not in registry.ENGINE_NAMES:
+    raise ImproperlyConfigured(
+        f"STYLIZER_ENGINE must be {registry.choices(registry.ENGINE_NAMES)}, got {STYLIZER_ENGINE!r}"
+    )
 STYLIZER_TFHUB_HANDLE = env_str(
     "STYLIZER_TFHUB_HANDLE",
     "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2",
@@ -258,10 +261,10 @@ STYLIZER_TFHUB_HANDLE = env_str(
 # Fold the transfer network's int8 quantization into float32 (1.4x faster, same look).
 STYLIZER_ONNX_FLOAT_WEIGHTS = env_bool("STYLIZER_ONNX_FLOAT_WEIGHTS", True)
 # What runs the onnx engine's networks: OpenVINO (faster) or onnxruntime; same pictures.
-STYLIZER_ONNX_RUNTIME = env_str("STYLIZER_ONNX_RUNTIME", "openvino")
-if STYLIZER_ONNX_RUNTIME not in {"openvino", "onnxruntime"}:
+STYLIZER_ONNX_RUNTIME = env_str("STYLIZER_ONNX_RUNTIME", registry.DEFAULT_ONNX_RUNTIME)
+if STYLIZER_ONNX_RUNTIME not in registry.ONNX_RUNTIMES:
     raise ImproperlyConfigured(
-        f"STYLIZER_ONNX_RUNTIME must be 'openvino' or 'onnxruntime', got {STYLIZER_ONNX_RUNTIME!r}"
+        f"STYLIZER_ONNX_RUNTIME must be {registry.choices(registry.ONNX_RUNTIMES)}, got {STYLIZER_ONNX_RUNTIME!r}"
     )
 # Results over this many px squared are stylized in tiles of at most this side,
 # so that a worker needs the memory of one such photo (0: never tile).

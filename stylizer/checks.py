@@ -10,7 +10,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.checks import Error, register
 
-from .engines import onnx_model_dir
+from .engines import PREDICT_FILE, TRANSFER_FILE, onnx_model_dir
+from .registry import ONNX_ENGINE
 
 
 def tfhub_cached_dir(handle: str) -> Path | None:
@@ -22,14 +23,10 @@ def tfhub_cached_dir(handle: str) -> Path | None:
 
 
 @register()
-def check_engine(app_configs, **kwargs) -> list[Error]:
+def check_engine(app_configs: object, **kwargs: object) -> list[Error]:
     engine = settings.STYLIZER_ENGINE
-    if engine == "onnx":
-        missing = [
-            name
-            for name in ("arbitrary_predict.onnx", "arbitrary_transform.onnx")
-            if not (onnx_model_dir() / name).is_file()
-        ]
+    if engine == ONNX_ENGINE:
+        missing = [name for name in (PREDICT_FILE, TRANSFER_FILE) if not (onnx_model_dir() / name).is_file()]
         runtime = settings.STYLIZER_ONNX_RUNTIME
         if importlib.util.find_spec(runtime) is None:
             missing.append(runtime)

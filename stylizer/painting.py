@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .engines import StylizationEngine, UnsupportedControl, mix_bottlenecks
+from .engines import BottleneckEngine, StylizationEngine, UnsupportedControl, has_bottleneck, mix_bottlenecks
 from .measures import luminance, resized
 
 #: Brush sizes: the long side (px) the photo is painted at. Smaller sides
@@ -128,7 +128,7 @@ def mix_colors(photo: np.ndarray, painted: np.ndarray, colors: float) -> np.ndar
 
 
 def blend_weight(
-    engine: StylizationEngine, photo: np.ndarray, full: np.ndarray, partial: np.ndarray, strength: float
+    engine: BottleneckEngine, photo: np.ndarray, full: np.ndarray, partial: np.ndarray, strength: float
 ) -> float:
     """How much of the painting at ``strength`` to blend over the photo (0-1).
 
@@ -269,7 +269,7 @@ def paint(
     size = working_size((photo.shape[1], photo.shape[0]), controls.brush)
     photo_work = photo if (photo.shape[1], photo.shape[0]) == size else resized(photo, size)
     alpha = 1.0
-    if engine.supports_bottleneck:
+    if has_bottleneck(engine):
         full = mix_bottlenecks(style_bottlenecks, weights)
         partial = mix_bottlenecks(style_bottlenecks, weights, content_bottleneck, controls.strength)
         painted = engine.transfer(photo_work, partial)

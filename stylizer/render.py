@@ -17,7 +17,7 @@ from django.conf import settings
 from PIL import Image
 
 from . import pipeline
-from .engines import StylizationEngine
+from .engines import Float32Array, RGBImage, StylizationEngine, UnsupportedControl, has_bottleneck
 from .painting import Controls, paint
 from .runtime import get_engine
 
@@ -64,7 +64,7 @@ def paint_photo(
     Raises:
         UnsupportedControl: the engine cannot offer the requested controls.
     """
-    if not engine.supports_bottleneck:
+    if not has_bottleneck(engine):
         return paint(engine, content, controls, weights=weights, style_image=style_image())
     return paint(
         engine,
@@ -111,9 +111,9 @@ def render(
         content,
         controls or Controls(),
         weights or [1.0] * len(style_files),
-        style_bottleneck=lambda index: engine.style_bottleneck(style_array(style_files[index])),
+        style_bottleneck=lambda index: bottleneck_of(engine, style_array(style_files[index])),
         style_image=lambda: style_array(style_files[0]),
-        content_bottleneck=lambda: engine.style_bottleneck(content),
+        content_bottleneck=lambda: bottleneck_of(engine, content),
     )
     return output, time.perf_counter() - started
 
@@ -185,13 +185,13 @@ def render_photo(
         cached = styles[index].bottleneck
         if cached is not None:
             return cached
-        new_style[index] = engine.style_bottleneck(image_of(index))
-        return new_style[index]
+        computed = new_style[index] = bottleneck_of(engine, image_of(index))
+        return computed
 
     def own_bottleneck() -> np.ndarray:
         if content_bottleneck is not None:
             return content_bottleneck
-        new_content.append(engine.style_bottleneck(content))
+        new_content.append(bottleneck_of(engine, content))
         return new_content[0]
 
     output = paint_photo(
@@ -204,6 +204,17 @@ def render_photo(
         content_bottleneck=own_bottleneck,
     )
     return Rendering(encode_result(output, started), preview, new_style, new_content[0] if new_content else None)
+
+
+def bottleneck_of(engine: StylizationEngine, image: RGBImage) -> Float32Array:
+    """The style bottleneck (float32, 100 values) of uint8 H x W x 3 ``image``.
+
+    Raises:
+        UnsupportedControl: the engine has no style bottleneck.
+    """
+    if not has_bottleneck(engine):
+        raise UnsupportedControl(f"The {engine.name} engine has no style bottleneck to mix or weigh.")
+    return engine.style_bottleneck(image)
 
 
 #: Results with a long side over this (px) first release the networks' buffers,

@@ -22,11 +22,7 @@ from .engines import (
     default_intra_op_threads,
     return_freed_memory_to_system,
 )
-
-ENGINE_NAMES = ("onnx", "tfhub")
-#: Engines that expose the style bottleneck, so offer strength and style mixing.
-#: Known without loading the engine (the web process never loads one).
-BOTTLENECK_ENGINES = frozenset({"onnx"})
+from .registry import BOTTLENECK_ENGINES, ENGINE_NAMES, ONNX_ENGINE, TFHUB_ENGINE
 
 _lock = threading.Lock()
 _engines: dict[tuple[int, str], StylizationEngine] = {}
@@ -36,14 +32,14 @@ def build_engine(name: str) -> StylizationEngine:
     """Build a new engine from settings. Raises EngineUnavailable or ValueError."""
     return_freed_memory_to_system()  # a worker's image buffers go back after each photo
     threads = settings.STYLIZER_INTRA_OP_THREADS or default_intra_op_threads(settings.CELERY_WORKER_CONCURRENCY)
-    if name == "onnx":
+    if name == ONNX_ENGINE:
         return OnnxEngine(
             intra_op_threads=threads,
             float_weights=settings.STYLIZER_ONNX_FLOAT_WEIGHTS,
             runtime=settings.STYLIZER_ONNX_RUNTIME,
             tile_side=settings.STYLIZER_TILE_SIDE,
         )
-    if name == "tfhub":
+    if name == TFHUB_ENGINE:
         return TfHubEngine(settings.STYLIZER_TFHUB_HANDLE, intra_op_threads=threads)
     raise ValueError(f"Unknown engine {name!r}; choose one of {', '.join(ENGINE_NAMES)}")
 

@@ -18,8 +18,25 @@ from .helpers import CONTENT_DIR, REPO, STYLES_DIR, load_rgb
 
 
 @pytest.fixture(scope="module")
-def engine() -> OnnxEngine:
-    return OnnxEngine(intra_op_threads=2)
+def built():
+    """``built(**options)``: one ``OnnxEngine(intra_op_threads=2, **options)`` per options, shared by this module.
+
+    For tests that only run an engine; a test that changes an engine builds its own.
+    """
+    engines: dict[tuple, OnnxEngine] = {}
+
+    def build(**options) -> OnnxEngine:
+        key = tuple(sorted({"runtime": "openvino", **options}.items()))  # the default runtime, named or not
+        if key not in engines:
+            engines[key] = OnnxEngine(intra_op_threads=2, **options)
+        return engines[key]
+
+    return build
+
+
+@pytest.fixture(scope="module")
+def engine(built) -> OnnxEngine:
+    return built()
 
 
 @pytest.fixture(scope="module")
@@ -110,14 +127,35 @@ def test_rejects_arrays_that_are_not_rgb_uint8(engine, starry_night):
         engine.stylize(np.zeros((10, 10, 3), dtype=np.float32), starry_night)
 
 
+def test_build_transfer_graph_applies_every_rewrite_in_order():
+    import onnx
+
+    from stylizer.engines import (
+        build_transfer_graph,
+        drop_redundant_clips,
+        fold_quantization,
+        fuse_instance_norm,
+        smooth_upsampling,
+    )
+
+    path = onnx_model_dir() / "arbitrary_transform.onnx"
+    int8 = smooth_upsampling(make_resolution_independent(onnx.load(str(path))))
+    int8_bytes = int8.SerializeToString()
+    by_hand = fuse_instance_norm(drop_redundant_clips(fold_quantization(int8)))
+    assert build_transfer_graph().SerializeToString() == by_hand.SerializeToString()
+    assert build_transfer_graph(path, float_weights=False).SerializeToString() == int8_bytes
+    with pytest.raises(ValueError, match="stop_after must be one of the rewrites applied"):
+        build_transfer_graph(float_weights=False, stop_after=fold_quantization)
+
+
 FOLDED_MEAN_BOUND = 0.06  # on [0, 1] images; measured 0.036-0.049 on these photos
 
 
 @pytest.mark.parametrize(
     "content_name", ["astronaut.png", "chelsea.png", "coffee.png", "hubble_deep_field.jpg", "rocket.jpg"]
 )
-def test_folded_float_graph_stays_close_to_the_int8_graph(engine, content_name, starry_night):
-    int8 = OnnxEngine(intra_op_threads=2, float_weights=False)
+def test_folded_float_graph_stays_close_to_the_int8_graph(engine, built, content_name, starry_night):
+    int8 = built(float_weights=False)
     content = load_rgb(CONTENT_DIR / content_name)
     bottleneck = int8.style_bottleneck(starry_night)
     reference = int8.transfer(content, bottleneck).astype(np.float64) / 255
@@ -143,7 +181,7 @@ def test_folded_graph_has_no_quantization_pairs_left():
     assert operators.count("QuantizeLinear") == operators.count("DequantizeLinear") == 13
 
 
-def test_dropping_redundant_clips_changes_no_output_value(astronaut, starry_night):
+def test_dropping_redundant_clips_changes_no_output_value(engine, astronaut, starry_night):
     import onnxruntime as ort
 
     from stylizer.engines import drop_redundant_clips
@@ -163,7 +201,7 @@ def test_dropping_redundant_clips_changes_no_output_value(astronaut, starry_nigh
         for model in (folded_bytes, simplified.SerializeToString())
     ]
     content_input, bottleneck_input = (item.name for item in sessions[0].get_inputs())
-    bottleneck = OnnxEngine(intra_op_threads=2).style_bottleneck(starry_night).reshape(1, 1, 1, 100)
+    bottleneck = engine.style_bottleneck(starry_night).reshape(1, 1, 1, 100)
     feeds = {content_input: (astronaut.astype(np.float32) / 255)[np.newaxis], bottleneck_input: bottleneck}
     reference, result = (session.run(None, feeds)[0] for session in sessions)
     assert result.shape == reference.shape == (1, 512, 512, 3)
@@ -182,10 +220,9 @@ def test_instance_norms_are_fused_into_single_operators():
     assert operators.count("Conv") == 42, "no convolution lost"
 
 
-@pytest.mark.parametrize(
-    "content_name", ["astronaut.png", "chelsea.png", "coffee.png", "hubble_deep_field.jpg", "rocket.jpg"]
-)
-def test_fused_instance_norm_gives_the_same_picture(content_name, starry_night):
+@pytest.fixture(scope="module")
+def unfused_and_fused_engines() -> list[OnnxEngine]:
+    """Two onnxruntime engines whose transfer network is the graph before and after fuse_instance_norm."""
     from stylizer.engines import OnnxSession, drop_redundant_clips, fuse_instance_norm
 
     unfused = drop_redundant_clips(_folded_transfer_model())
@@ -196,6 +233,14 @@ def test_fused_instance_norm_gives_the_same_picture(content_name, starry_night):
         engine = OnnxEngine(intra_op_threads=2, runtime="onnxruntime")
         engine._transfer = OnnxSession(model, "onnxruntime", threads=2)
         engines.append(engine)
+    return engines
+
+
+@pytest.mark.parametrize(
+    "content_name", ["astronaut.png", "chelsea.png", "coffee.png", "hubble_deep_field.jpg", "rocket.jpg"]
+)
+def test_fused_instance_norm_gives_the_same_picture(unfused_and_fused_engines, content_name, starry_night):
+    engines = unfused_and_fused_engines
     content = load_rgb(CONTENT_DIR / content_name)
     bottleneck = engines[0].style_bottleneck(starry_night)
     before, after = (engine.transfer(content, bottleneck).astype(np.float64) / 255 for engine in engines)
@@ -211,8 +256,8 @@ STYLIZE_RUNTIME_MEAN_BOUND = 0.012
 
 
 @pytest.fixture(scope="module")
-def onnxruntime_engine() -> OnnxEngine:
-    return OnnxEngine(intra_op_threads=2, runtime="onnxruntime")
+def onnxruntime_engine(built) -> OnnxEngine:
+    return built(runtime="onnxruntime")
 
 
 def test_openvino_is_the_default_runtime(engine, onnxruntime_engine):
@@ -290,12 +335,12 @@ def photo_640x480(name: str) -> np.ndarray:
 
 @pytest.mark.parametrize("runtime", ["openvino", "onnxruntime"])
 @pytest.mark.parametrize("content_name", ["astronaut.png", "hubble_deep_field.jpg"])
-def test_tiles_join_exactly_given_the_photos_own_statistics(runtime, content_name, starry_night):
+def test_tiles_join_exactly_given_the_photos_own_statistics(built, runtime, content_name, starry_night):
     # tile_side 256: tiles keep 128 px and read 64 px around, so 640 x 480 px is 5 x 4 tiles
-    tiling = OnnxEngine(intra_op_threads=2, runtime=runtime, tile_side=256)
+    tiling = built(runtime=runtime, tile_side=256)
     content = photo_640x480(content_name)
     bottleneck = tiling.style_bottleneck(starry_night)
-    untiled = OnnxEngine(intra_op_threads=2, runtime=runtime).transfer(content, bottleneck)
+    untiled = built(runtime=runtime).transfer(content, bottleneck)
     tiled = tiling.transfer_tiled(content, bottleneck, statistics_from=content)
     assert tiled.shape == untiled.shape == content.shape and tiled.dtype == np.uint8
     difference = np.abs(tiled.astype(np.float64) - untiled) / 255
@@ -310,9 +355,9 @@ TILED_MEAN_BOUND = 0.08
 
 @pytest.mark.parametrize("content_name", ["astronaut.png", "chelsea.png", "hubble_deep_field.jpg"])
 def test_a_photo_over_tile_side_squared_is_stylized_in_tiles_close_to_the_untiled_picture(
-    engine, content_name, starry_night
+    engine, built, content_name, starry_night
 ):
-    tiling = OnnxEngine(intra_op_threads=2, tile_side=256)
+    tiling = built(tile_side=256)
     content = photo_640x480(content_name)
     bottleneck = engine.style_bottleneck(starry_night)
     untiled = engine.transfer(content, bottleneck)  # 0.3 megapixels: under 1024 x 1024, not tiled
@@ -323,15 +368,15 @@ def test_a_photo_over_tile_side_squared_is_stylized_in_tiles_close_to_the_untile
     assert 0 < difference < TILED_MEAN_BOUND, f"{content_name}: {difference:.4f}"
 
 
-def test_tiling_settings_are_checked(astronaut):
+def test_tiling_settings_are_checked(built, astronaut):
     with pytest.raises(ValueError, match="tile_side must be 0 or a multiple of 4 px from 256, got 1001"):
         OnnxEngine(tile_side=1001)
     with pytest.raises(ValueError, match="got 128"):
         OnnxEngine(tile_side=128)
-    untiling = OnnxEngine(intra_op_threads=2, tile_side=0)
+    untiling = built(tile_side=0)
     with pytest.raises(ValueError, match="this engine does not tile"):
         untiling.transfer_tiled(astronaut, np.zeros(100, np.float32))
-    assert OnnxEngine(intra_op_threads=2, float_weights=False).tile_side == 0, "the int8 graph is never tiled"
+    assert built(float_weights=False).tile_side == 0, "the int8 graph is never tiled"
 
 
 def test_freed_image_buffers_go_back_to_the_system_on_glibc():

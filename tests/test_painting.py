@@ -10,12 +10,13 @@ import numpy as np
 import onnx
 import pytest
 
-from stylizer import engines, painting
+from stylizer import painting
 from stylizer.engines import (
     OnnxEngine,
     OnnxSession,
     _content_batch,
     _to_uint8,
+    arrays,
     drop_redundant_clips,
     fold_quantization,
     fuse_instance_norm,
@@ -202,7 +203,7 @@ def _at_side(photo_name: str, side: int) -> np.ndarray:
 def test_the_border_margin_removes_the_noisy_edge(engine, bottleneck, monkeypatch):
     photo = _at_side("coffee.png", 1024)
     with_margin = engine.transfer(photo, bottleneck("starry_night.jpg"))
-    monkeypatch.setattr(engines, "TRANSFER_BORDER", 0)
+    monkeypatch.setattr(arrays, "TRANSFER_BORDER", 0)  # read where it is defined
     without = engine.transfer(photo, bottleneck("starry_night.jpg"))
     assert border_noise(without) > 1.3 > 1.2 > border_noise(with_margin), (border_noise(without), border_noise(photo))
 

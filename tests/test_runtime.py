@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import subprocess
 import sys
 
@@ -12,19 +13,34 @@ from stylizer import runtime
 
 from .helpers import REPO
 
+#: The optional heavy libraries the engines import only when one is built (each module's own name).
+HEAVY_LIBRARIES = ("onnx", "onnxruntime", "openvino", "tensorflow")
+
 
 def test_importing_the_app_and_its_tasks_loads_no_network():
     code = (
         "import sys, django; django.setup();"
         "from picstylist.celery import app; app.loader.import_default_modules();"
-        "import gallery.tasks, stylizer.runtime, stylizer.worker;"
-        "print(sorted(m for m in ('onnxruntime', 'tensorflow') if m in sys.modules), len(stylizer.runtime._engines))"
+        "import gallery.tasks, stylizer.runtime, stylizer.worker, gallery.forms;"
+        f"print(sorted(m for m in {HEAVY_LIBRARIES!r} if m in sys.modules), len(stylizer.runtime._engines))"
     )
     env_code = f"import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'picstylist.settings'); {code}"
     output = subprocess.run(
         [sys.executable, "-c", env_code], cwd=REPO, capture_output=True, text=True, check=True, timeout=120
     ).stdout
     assert output.strip() == "[] 0"
+
+
+def test_the_engines_import_without_django_or_a_network_library():
+    code = (
+        "import sys; from stylizer.engines import OnnxEngine, TfHubEngine, build_transfer_graph;"
+        f"print(sorted(m for m in ('django', *{HEAVY_LIBRARIES!r}) if m in sys.modules))"
+    )
+    env = {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
+    output = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    assert output.strip() == "[]"
 
 
 def test_engine_is_built_once_per_process(settings):

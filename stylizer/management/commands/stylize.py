@@ -7,6 +7,7 @@ import argparse
 import io
 import time
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -15,8 +16,9 @@ from stylizer import pipeline
 from stylizer.engines import UnsupportedControl
 from stylizer.painting import BRUSH_SIDES, DEFAULT_BRUSH, Controls
 from stylizer.pipeline import ImageRejected
+from stylizer.registry import ENGINE_NAMES
 from stylizer.render import render
-from stylizer.runtime import ENGINE_NAMES, EngineUnavailable, get_engine
+from stylizer.runtime import EngineUnavailable, get_engine
 
 #: The site's mix holds at most this many styles (gallery.models.MAX_STYLES_PER_MIX).
 MAX_STYLES = 3
@@ -69,7 +71,7 @@ class Command(BaseCommand):
             help="stylization engine (default: %(default)s)",
         )
 
-    def handle(self, *args, content: Path, styles: list[Path], output: Path, **options) -> None:
+    def handle(self, *args: object, content: Path, styles: list[Path], output: Path, **options: Any) -> None:
         weights, max_side, engine = options["weights"], options["max_side"], options["engine"]
         if len(styles) > MAX_STYLES:
             raise CommandError(f"give at most {MAX_STYLES} styles, got {len(styles)}")
