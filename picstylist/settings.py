@@ -219,6 +219,9 @@ STYLIZER_QUEUE_WORKERS = env_int("STYLIZER_QUEUE_WORKERS", CELERY_WORKER_CONCURR
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Loading the networks in each child after the fork takes a few seconds.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60
+# Seconds the worker waits, after a child dies mid-job, before it hands the job back for
+# another delivery (Celery's worker_lost_wait; its default, 10).
+CELERY_WORKER_LOST_WAIT = env_float("CELERY_WORKER_LOST_WAIT", 10.0)
 CELERY_TASK_ALWAYS_EAGER = False
 # A worker running a job updates its heartbeat every sixth of this (s); a
 # running job silent for this long had its worker die, and the sweep (every

@@ -37,6 +37,14 @@ def media_root(settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Passwords hashed with one quick round in this process's tests, as Django's testing docs advise:
+    PBKDF2 takes about 0.2 s per user made or log-in checked here, several hundred times in the
+    suite. The site (and ``bin/serve`` in tests/test_serve.py) keeps Django's default hashers."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     """Each test starts with an empty cache, as with an empty database: the rate-limit
     counters (sign-ups per address) are kept there, and would otherwise carry over
