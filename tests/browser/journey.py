@@ -84,6 +84,15 @@ class Journey:
         status.filter(has_text=re.compile("Done|Failed")).wait_for(timeout=DONE_TIMEOUT_MS)
         assert status.inner_text() == "Done", self.page.locator('[data-role="error"]').inner_text()
 
+    def first_painting(self, username: str, photo: Path, style: str):
+        """Signs up as ``username``, uploads ``photo`` in ``style`` and waits until it is done; its row."""
+        from gallery.models import Stylization
+
+        self.sign_up(username)
+        self.upload(photo, style)
+        self.wait_for_done()
+        return Stylization.objects.get()
+
     def focused_errors(self) -> str | None:
         """The control whose errors have the focus (``data-errors-for``), or None."""
         return self.page.evaluate("document.activeElement.getAttribute('data-errors-for')")

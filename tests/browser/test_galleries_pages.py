@@ -12,14 +12,10 @@ pytestmark = [pytest.mark.worker, pytest.mark.browser]
 
 
 def test_made_public_it_shows_in_the_public_gallery_until_made_private(open_journey, styles, worker):
-    from gallery.models import Stylization
 
     journey = open_journey(DESKTOP)
     page = journey.page
-    journey.sign_up("carol")
-    journey.upload(CONTENT_DIR / "astronaut.png", "Starry Night")
-    journey.wait_for_done()
-    first = Stylization.objects.get()
+    first = journey.first_painting("carol", CONTENT_DIR / "astronaut.png", "Starry Night")
 
     # Make it public and find it in the public gallery.
     page.click("button:has-text('Make public')")

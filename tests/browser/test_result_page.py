@@ -85,10 +85,7 @@ def test_restyle_from_the_style_gallery_waits_in_line_then_says_it_is_late(open_
     settings.STYLIZATION_LATE_AFTER_SECONDS = 2
     journey = open_journey(DESKTOP)
     page = journey.page
-    journey.sign_up("carol")
-    journey.upload(CONTENT_DIR / "astronaut.png", "Starry Night")
-    journey.wait_for_done()
-    first = Stylization.objects.get()
+    first = journey.first_painting("carol", CONTENT_DIR / "astronaut.png", "Starry Night")
 
     # Restyle with a style picked in the style gallery.
     journey.go(f"/s/{first.pk}/")
