@@ -20,7 +20,7 @@ def data_folders() -> list[Path]:
             folders.append(Path(test_name).parent)
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if key in settings.CELERY_BROKER_TRANSPORT_OPTIONS:
-            folders.append(Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key]))
+            folders.append(Path(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS[key])))
     return folders
 
 
