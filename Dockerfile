@@ -20,7 +20,9 @@ COPY . .
 RUN if [ "$STYLIZER_ENGINE" = "tfhub" ]; then \
         DEBUG=true python manage.py prefetch_model && DEBUG=true python manage.py check; \
     fi \
-    && DEBUG=true python manage.py collectstatic --noinput \
+    # Static files as production serves them (DEBUG off): hashed names and their manifest, which the
+    # site's pages need at run time. The key and host here serve this command only.
+    && DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
     && useradd --create-home --uid 10001 picstylist \
     && mkdir -p /app/var/media \
     && chown -R picstylist /app/var

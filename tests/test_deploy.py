@@ -83,6 +83,20 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+def dockerfile_build_env(command: str) -> dict[str, str]:
+    """The variables the Dockerfile sets for ``manage.py <command>`` at build time: its ``ENV``
+    lines and the ``NAME=value`` words just before the command."""
+    text = (REPO / "Dockerfile").read_text().replace("\\\n", " ")
+    env: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("ENV "):
+            env.update(dict(re.findall(r"([A-Z_]+)=(\S+)", line)))
+    prefix = re.search(rf"((?:[A-Z_]+=\S+ )*)python manage\.py {command}\b", text)
+    assert prefix, f"the Dockerfile runs no manage.py {command}"
+    env.update(dict(re.findall(r"([A-Z_]+)=(\S+)", prefix.group(1))))
+    return {name: value for name, value in env.items() if "$" not in value}
+
+
 def production_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPACES_", "DATABASE_", "CELERY_", "SENTRY_"))}
     env.update({k: v for k, v in env_example().items() if v != ""})
@@ -175,7 +189,9 @@ def test_gunicorn_serves_healthz_with_production_settings(tmp_path):
     env.pop("CELERY_BROKER_URL", None)
     env["ALLOWED_HOSTS"] = "127.0.0.1"
     assert run_manage("migrate", "--noinput", env=env).returncode == 0
-    assert run_manage("collectstatic", "--noinput", env=env).returncode == 0  # the Docker build does this
+    build = dockerfile_build_env("collectstatic")  # as the image's build runs it: no env file then
+    result = run_manage("collectstatic", "--noinput", env={**os.environ, **build, "PICSTYLIST_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stdout + result.stderr
     gunicorn = [sys.executable, "-m", "gunicorn", "picstylist.wsgi:application", "--bind", f"127.0.0.1:{port}"]
     process = subprocess.Popen(
         [*gunicorn, "--workers", "2"], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -202,6 +218,11 @@ def test_gunicorn_serves_healthz_with_production_settings(tmp_path):
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "DENY"
         assert "default-src 'self'" in headers["Content-Security-Policy"]
+        # A page with static files: the build's collectstatic made the manifest production reads.
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"X-Forwarded-Proto": "https"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            page = response.read().decode()
+        assert re.search(r'href="/static/picstylist/site\.[0-9a-f]{12}\.css"', page), page[:2000]
     finally:
         process.terminate()
         process.wait(timeout=30)
