@@ -79,9 +79,8 @@ class CostModel:
         )
         samples: dict[tuple[int, str], list[float]] = defaultdict(list)
         seconds_all: list[float] = []
-        newest: list[
-            tuple[tuple[int, str], float]
-        ] = []  # (key, seconds per megapixel) of the newest runs of known size
+        # (key, seconds per megapixel) of the newest runs of known size
+        newest: list[tuple[tuple[int, str], float]] = []
         for started, finished, width, height, brush in runs:
             seconds = (finished - started).total_seconds()
             if len(seconds_all) < GROUP_SAMPLE:

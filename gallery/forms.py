@@ -277,8 +277,9 @@ class StylizationForm(RefusableForm, forms.Form):
         styles = Style.objects.usable_by(user).select_related("owner")
         for name in ("style", "second_style", "third_style"):
             cast(forms.ModelChoiceField, self.fields[name]).queryset = styles
-        cast(forms.TypedChoiceField, self.fields["max_side"]).choices = output_side_choices()
-        sides = [side for side, _ in output_side_choices()]
+        side_choices = output_side_choices()
+        cast(forms.TypedChoiceField, self.fields["max_side"]).choices = side_choices
+        sides = [side for side, _ in side_choices]
         self.fields["max_side"].initial = min(settings.STYLIZER_MAX_SIDE, max(sides))
         self.engine = settings.STYLIZER_ENGINE
         self.supports_bottleneck = self.engine in BOTTLENECK_ENGINES

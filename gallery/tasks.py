@@ -27,11 +27,10 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from stylizer import pipeline
-from stylizer.engines import UnsupportedControl
+from stylizer.engines import EngineUnavailable, UnsupportedControl
 from stylizer.painting import Controls
 from stylizer.registry import BOTTLENECK_ENGINES
 from stylizer.render import RenderedImage, StyleSource, render_photo
-from stylizer.runtime import EngineUnavailable
 
 from .models import STYLIZE_TASK, Photo, Style, Stylization
 from .storage import is_transient_storage_error

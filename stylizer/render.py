@@ -1,14 +1,15 @@
 """Rendering one photo: decode, fit, paint with a mix of styles, encode. Free of Django's ORM.
 
-The worker (:mod:`gallery.tasks`) and ``manage.py stylize`` both paint
-through :func:`paint_photo`. Settings read here: ``STYLIZER_MAX_PIXELS``,
+The worker (:mod:`gallery.tasks`, through :func:`render_photo`) and
+``manage.py stylize`` (through :func:`render`) both paint through
+:func:`paint_mix`. Settings read here: ``STYLIZER_MAX_PIXELS``,
 ``STYLIZER_JPEG_QUALITY``, ``STYLIZER_THUMBNAIL_SIDE`` and the engine's.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -17,7 +18,7 @@ from django.conf import settings
 from PIL import Image
 
 from . import pipeline
-from .engines import Float32Array, RGBImage, StylizationEngine, UnsupportedControl, has_bottleneck
+from .engines import StylizationEngine, has_bottleneck
 from .painting import Controls, paint
 from .runtime import get_engine
 
@@ -44,36 +45,78 @@ def encode_result(output: np.ndarray, started: float) -> RenderedImage:
     )
 
 
-def paint_photo(
+@dataclass(frozen=True)
+class StyleSource:
+    """One style of a mix.
+
+    ``weight`` > 0 (any scale); ``image`` the encoded style image, needed when
+    ``bottleneck`` is None or the engine has no bottleneck; ``bottleneck`` its
+    cached style bottleneck (float32, 100 values) or None.
+    """
+
+    weight: float
+    image: BinaryIO | None = None
+    bottleneck: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Painting:
+    """What :func:`paint_mix` made: the painting (uint8 H x W x 3) and the bottlenecks it computed
+    (None where it used a cached one or needed none), for the caller to keep."""
+
+    image: np.ndarray
+    new_style_bottlenecks: list[np.ndarray | None]
+    new_content_bottleneck: np.ndarray | None
+
+
+def paint_mix(
     engine: StylizationEngine,
     content: np.ndarray,
     controls: Controls,
-    weights: Sequence[float],
-    style_bottleneck: Callable[[int], np.ndarray],
-    style_image: Callable[[], np.ndarray],
-    content_bottleneck: Callable[[], np.ndarray],
-) -> np.ndarray:
-    """Paint ``content`` (uint8 H x W x 3) with a mix of styles; the site and ``manage.py stylize`` both come here.
+    styles: Sequence[StyleSource],
+    content_bottleneck: np.ndarray | None = None,
+) -> Painting:
+    """Paint ``content`` (uint8 H x W x 3) with a mix of 1-3 styles (:func:`stylizer.painting.paint`).
 
-    ``style_bottleneck(i)`` gives the i-th style's bottleneck, ``style_image()``
-    the first style's uint8 image (for engines without a bottleneck) and
-    ``content_bottleneck()`` the photo's own bottleneck (for strength below
-    1); each is called only when the engine needs it, so cached values cost
-    nothing. Returns uint8 H x W x 3 (:func:`stylizer.painting.paint`).
+    Each bottleneck is computed only when the engine needs it and no cached
+    one is given: a style's from its image, the photo's own
+    (``content_bottleneck``) only for a strength strictly between 0 and 1.
+    An engine without a bottleneck gets the first style's image.
 
     Raises:
         UnsupportedControl: the engine cannot offer the requested controls.
+        ValueError: a style needed without its image.
     """
+    weights = [style.weight for style in styles]
+    new_style: list[np.ndarray | None] = [None] * len(styles)
+
+    def image_of(index: int) -> np.ndarray:
+        source = styles[index].image
+        if source is None:
+            raise ValueError(f"Style {index + 1} of the mix is needed as an image, and none was given")
+        return style_array(source)
+
     if not has_bottleneck(engine):
-        return paint(engine, content, controls, weights=weights, style_image=style_image())
-    return paint(
+        output = paint(engine, content, controls, weights=weights, style_image=image_of(0))
+        return Painting(output, new_style, None)
+    bottlenecks: list[np.ndarray] = []
+    for index, style in enumerate(styles):
+        bottleneck = style.bottleneck
+        if bottleneck is None:
+            bottleneck = new_style[index] = engine.style_bottleneck(image_of(index))
+        bottlenecks.append(bottleneck)
+    new_content = None
+    if 0.0 < controls.strength < 1.0 and content_bottleneck is None:
+        content_bottleneck = new_content = engine.style_bottleneck(content)
+    output = paint(
         engine,
         content,
         controls,
-        style_bottlenecks=[style_bottleneck(index) for index in range(len(weights))],
+        style_bottlenecks=bottlenecks,
         weights=weights,
-        content_bottleneck=content_bottleneck() if 0.0 < controls.strength < 1.0 else None,
+        content_bottleneck=content_bottleneck if 0.0 < controls.strength < 1.0 else None,
     )
+    return Painting(output, new_style, new_content)
 
 
 def render(
@@ -106,37 +149,16 @@ def render(
     started = time.perf_counter()
     engine = engine_for(engine_name, max_side)
     content = pipeline.to_array(content_image(content_file, max_side))
-    output = paint_photo(
-        engine,
-        content,
-        controls or Controls(),
-        weights or [1.0] * len(style_files),
-        style_bottleneck=lambda index: bottleneck_of(engine, style_array(style_files[index])),
-        style_image=lambda: style_array(style_files[0]),
-        content_bottleneck=lambda: bottleneck_of(engine, content),
-    )
-    return output, time.perf_counter() - started
-
-
-@dataclass(frozen=True)
-class StyleSource:
-    """One style of a mix for :func:`render_photo`.
-
-    ``weight`` > 0 (any scale); ``image`` the encoded style image, needed when
-    ``bottleneck`` is None or the engine has no bottleneck; ``bottleneck`` its
-    cached style bottleneck (float32, 100 values) or None.
-    """
-
-    weight: float
-    image: BinaryIO | None = None
-    bottleneck: np.ndarray | None = None
+    weights = weights or [1.0] * len(style_files)
+    styles = [StyleSource(weight, image=style_file) for weight, style_file in zip(weights, style_files, strict=True)]
+    painting = paint_mix(engine, content, controls or Controls(), styles)
+    return painting.image, time.perf_counter() - started
 
 
 @dataclass(frozen=True)
 class Rendering:
     """What :func:`render_photo` made: the result, the preview JPEG (the photo re-encoded at the
-    result's size, no metadata), and the bottlenecks it computed (None where it used a cached one
-    or needed none), for the caller to keep."""
+    result's size, no metadata), and the bottlenecks it computed (as :class:`Painting`)."""
 
     result: RenderedImage
     preview: bytes
@@ -172,49 +194,13 @@ def render_photo(
     content = pipeline.to_array(photo)
     preview = pipeline.encode_jpeg(photo, settings.STYLIZER_JPEG_QUALITY)
     del photo  # a 4096 px photo is held once, as the array, while it is painted
-    new_style: list[np.ndarray | None] = [None] * len(styles)
-    new_content: list[np.ndarray] = []
-
-    def image_of(index: int) -> np.ndarray:
-        source = styles[index].image
-        if source is None:
-            raise ValueError(f"Style {index + 1} of the mix is needed as an image, and none was given")
-        return style_array(source)
-
-    def style_bottleneck(index: int) -> np.ndarray:
-        cached = styles[index].bottleneck
-        if cached is not None:
-            return cached
-        computed = new_style[index] = bottleneck_of(engine, image_of(index))
-        return computed
-
-    def own_bottleneck() -> np.ndarray:
-        if content_bottleneck is not None:
-            return content_bottleneck
-        new_content.append(bottleneck_of(engine, content))
-        return new_content[0]
-
-    output = paint_photo(
-        engine,
-        content,
-        controls,
-        [style.weight for style in styles],
-        style_bottleneck=style_bottleneck,
-        style_image=lambda: image_of(0),
-        content_bottleneck=own_bottleneck,
+    painting = paint_mix(engine, content, controls, styles, content_bottleneck)
+    return Rendering(
+        encode_result(painting.image, started),
+        preview,
+        painting.new_style_bottlenecks,
+        painting.new_content_bottleneck,
     )
-    return Rendering(encode_result(output, started), preview, new_style, new_content[0] if new_content else None)
-
-
-def bottleneck_of(engine: StylizationEngine, image: RGBImage) -> Float32Array:
-    """The style bottleneck (float32, 100 values) of uint8 H x W x 3 ``image``.
-
-    Raises:
-        UnsupportedControl: the engine has no style bottleneck.
-    """
-    if not has_bottleneck(engine):
-        raise UnsupportedControl(f"The {engine.name} engine has no style bottleneck to mix or weigh.")
-    return engine.style_bottleneck(image)
 
 
 #: Results with a long side over this (px) first release the networks' buffers,

@@ -15,21 +15,20 @@ import numpy as np
 from django.conf import settings
 
 from .engines import (
-    EngineUnavailable,
     OnnxEngine,
     StylizationEngine,
     TfHubEngine,
     default_intra_op_threads,
     return_freed_memory_to_system,
 )
-from .registry import BOTTLENECK_ENGINES, ENGINE_NAMES, ONNX_ENGINE, TFHUB_ENGINE
+from .registry import ENGINE_NAMES, ONNX_ENGINE, TFHUB_ENGINE
 
 _lock = threading.Lock()
 _engines: dict[tuple[int, str], StylizationEngine] = {}
 
 
 def build_engine(name: str) -> StylizationEngine:
-    """Build a new engine from settings. Raises EngineUnavailable or ValueError."""
+    """Build a new engine from settings. Raises :class:`stylizer.engines.EngineUnavailable` or ValueError."""
     return_freed_memory_to_system()  # a worker's image buffers go back after each photo
     threads = settings.STYLIZER_INTRA_OP_THREADS or default_intra_op_threads(settings.CELERY_WORKER_CONCURRENCY)
     if name == ONNX_ENGINE:
@@ -67,4 +66,4 @@ def warm_up(engine: StylizationEngine, side: int) -> float:
     return time.perf_counter() - started
 
 
-__all__ = ["BOTTLENECK_ENGINES", "ENGINE_NAMES", "EngineUnavailable", "build_engine", "get_engine", "warm_up"]
+__all__ = ["build_engine", "get_engine", "warm_up"]

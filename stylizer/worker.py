@@ -12,7 +12,8 @@ from pathlib import Path
 from celery.signals import worker_process_init
 from django.conf import settings
 
-from .runtime import EngineUnavailable, get_engine, warm_up
+from .engines import EngineUnavailable
+from .runtime import get_engine, warm_up
 
 logger = logging.getLogger(__name__)
 

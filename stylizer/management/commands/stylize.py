@@ -13,12 +13,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from stylizer import pipeline
-from stylizer.engines import UnsupportedControl
+from stylizer.engines import EngineUnavailable, UnsupportedControl
 from stylizer.painting import BRUSH_SIDES, DEFAULT_BRUSH, Controls
 from stylizer.pipeline import ImageRejected
 from stylizer.registry import ENGINE_NAMES
 from stylizer.render import render
-from stylizer.runtime import EngineUnavailable, get_engine
+from stylizer.runtime import get_engine
 
 #: The site's mix holds at most this many styles (gallery.models.MAX_STYLES_PER_MIX).
 MAX_STYLES = 3
