@@ -131,6 +131,9 @@ class ImageUploadField(forms.FileField):
     ``image_info``, its :class:`stylizer.pipeline.ImageInfo`.
     """
 
+    # Django's FileField refuses an empty file itself; in the words the upload page uses too.
+    default_error_messages = {"empty": messages.FILE_EMPTY}
+
     def clean(self, data: UploadedFile | None, initial: object = None) -> UploadedFile | None:
         upload = super().clean(data, initial)
         if not upload:
@@ -141,8 +144,6 @@ class ImageUploadField(forms.FileField):
                     size=filesizeformat(upload.size), limit=filesizeformat(settings.MAX_UPLOAD_BYTES)
                 )
             )
-        if upload.size == 0:
-            raise forms.ValidationError(messages.FILE_EMPTY)
         upload.seek(0)
         try:
             upload.image, upload.image_info = load_image(upload, settings.STYLIZER_MAX_PIXELS)

@@ -136,6 +136,6 @@ CORPUS_REFUSED = {
     "decompression_bomb.gif": "This image has too many pixels to process; the limit is 50 megapixels.",
     "png_bomb_20000x20000_1bit.png": "This image has too many pixels to process; the limit is 50 megapixels.",
     "anchor_horizontal.svg": "This file is not an image we can read.",
-    "empty_zero_bytes.jpg": "The submitted file is empty.",
+    "empty_zero_bytes.jpg": "This file is empty.",  # the upload page's words too (gallery.messages)
     "hopper_merged.psd": "PSD images are not accepted.",
 }
