@@ -22,6 +22,8 @@ RUN if [ "$STYLIZER_ENGINE" = "tfhub" ]; then \
     fi \
     # Static files as production serves them (DEBUG off): hashed names and their manifest, which the
     # site's pages need at run time. The key and host here serve this command only.
+    # The live preview's files (networks, onnxruntime-web by package-lock.json's integrity), then
+    && DEBUG=true python manage.py browser_assets \
     && DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
     && useradd --create-home --uid 10001 picstylist \
     && mkdir -p /app/var/media \

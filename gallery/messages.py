@@ -79,3 +79,24 @@ def client_messages() -> dict[str, str | dict[str, str]]:
         "send_unreached": SEND_UNREACHED,
         "sent": SENT,
     }
+
+
+# The live preview's one-line notes (gallery.views.preview, static/picstylist/preview.js).
+PREVIEW_WORDS = {
+    "choose": "Choose a photo and a style to see a live preview.",
+    "loading": "Loading the live preview…",
+    "drawn": "Live preview, painted in your browser by the network our server runs.",
+    "failed": "The live preview could not run here; the form works as usual.",
+    "no_wasm": "The live preview needs WebAssembly, which this browser does not offer; the form works as usual.",
+    "no_photo": "This browser cannot show this photo, so there is no live preview; the form works as usual.",
+    "engine": "No live preview with the engine this site runs; the form works as usual.",
+    "no_script": "The live preview needs JavaScript; the form works as usual.",
+    "camera_live": "Your camera, painted live in your browser with the style chosen below.",
+    "camera_taken": "Photo taken: it is the photo below. Press Stylize to paint it at full size.",
+    "camera_denied": "The camera is not available here (no camera, or no permission); you can still choose a photo.",
+}
+
+
+def preview_words() -> dict[str, str]:
+    """The live preview's notes, by name, for ``json_script``."""
+    return dict(PREVIEW_WORDS)

@@ -19,5 +19,7 @@ urlpatterns = [
     path("report/<slug:kind>/<uuid:pk>/", views.report, name="report"),
     path("styles/", views.style_gallery, name="styles"),
     path("styles/new/", views.style_upload, name="style_upload"),
+    path("styles/<uuid:pk>/bottleneck/", views.style_bottleneck, name="style_bottleneck"),
     path("styles/<uuid:pk>/<slug:kind>/", views.style_file, name="style_file"),
+    path("camera/", views.camera, name="camera"),
 ]

@@ -29,5 +29,5 @@ class PicStylistConfig(AppConfig):
     verbose_name = "PicStylist"
 
     def ready(self) -> None:
-        for folder in data_folders():
+        for folder in [*data_folders(), Path(settings.BROWSER_ASSETS_DIR)]:
             folder.mkdir(parents=True, exist_ok=True)

@@ -129,7 +129,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The files the live preview runs in the page (stylizer.browser_assets), written by
+# `manage.py browser_assets` (bin/serve, bin/test and the Dockerfile run it), served as static/browser/.
+BROWSER_ASSETS_DIR = BASE_DIR / "build" / "browser"
+STATICFILES_DIRS = [BASE_DIR / "static", ("browser", BROWSER_ASSETS_DIR)]
 
 # Uploaded and generated files. They are never served from MEDIA_URL
 # directly: views check permissions and stream them through the storage API.

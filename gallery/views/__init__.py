@@ -2,11 +2,13 @@
 
 from .accounts import PasswordResetView, signup
 from .galleries import my_gallery, public_gallery, style_gallery, user_gallery
+from .preview import style_bottleneck
 from .stylizations import delete, detail, like, report, set_visibility, status, style_file, stylization_file
-from .uploads import home, restyle, style_upload
+from .uploads import camera, home, restyle, style_upload
 
 __all__ = [
     "PasswordResetView",
+    "camera",
     "delete",
     "detail",
     "home",
@@ -18,6 +20,7 @@ __all__ = [
     "set_visibility",
     "signup",
     "status",
+    "style_bottleneck",
     "style_file",
     "style_gallery",
     "style_upload",

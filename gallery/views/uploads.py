@@ -27,6 +27,7 @@ from .common import (
     get_own_stylization,
     wants_json,
 )
+from .preview import allows_webassembly, preview_config
 
 logger = logging.getLogger(__name__)
 STORAGE_DOWN = "We could not store your file just now. Nothing was saved; please try again."
@@ -95,6 +96,18 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         styles = Style.objects.public()[:12]
         return render(request, "gallery/welcome.html", {"styles": styles})
+    return _new_stylization(request, "gallery/upload.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def camera(request: HttpRequest) -> HttpResponse:
+    """The upload form with the camera: its stream stylized live in the page, a snapshot taken as the photo."""
+    return _new_stylization(request, "gallery/camera.html")
+
+
+@allows_webassembly
+def _new_stylization(request: HttpRequest, template: str) -> HttpResponse:
     initial = {"style": request.GET.get("style")} if request.GET.get("style") else None
     form = StylizationForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
     if request.method == "POST":
@@ -115,12 +128,13 @@ def home(request: HttpRequest) -> HttpResponse:
         "min_side": settings.STYLIZER_MIN_SIDE,
         "style_side": STYLE_IMAGE_MAX_SIDE,
     }
-    context = {"form": form, "client_messages": client_messages(), **limits}
-    return render(request, "gallery/upload.html", context)
+    context = {"form": form, "client_messages": client_messages(), "preview": preview_config(form), **limits}
+    return render(request, template, context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allows_webassembly
 def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """Stylize the same photo again with other styles or controls, without uploading it again."""
     source = get_own_stylization(request, pk)
@@ -154,7 +168,8 @@ def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         if stylization:
             messages.success(request, "Your restyle is queued.")
             return redirect("gallery:detail", stylization.pk)
-    return render(request, "gallery/restyle.html", {"form": form, "source": source})
+    preview = preview_config(form, reverse("gallery:file", args=[source.pk, "photo"]))
+    return render(request, "gallery/restyle.html", {"form": form, "source": source, "preview": preview})
 
 
 @login_required

@@ -18,6 +18,7 @@ export function acceptDrops(zone, input, onDrop) {
     const first = new DataTransfer();
     first.items.add(files[0]);
     input.files = first.files;
+    input.dispatchEvent(new Event("picstylist:photo")); // for the live preview (preview.js)
     onDrop(files[0], files.length - 1);
   });
   // A file dropped beside the drop zone must not make the browser leave the page (and the form) to show it.
