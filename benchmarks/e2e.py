@@ -88,23 +88,42 @@ def _site_env(backend: str, data_dir: str) -> dict[str, str]:
     return env
 
 
+#: What ``bin/serve`` sets to serve production settings (DEBUG off, whitenoise) on plain HTTP here.
+GUNICORN_ENV = {
+    "DEBUG": "false", "SECRET_KEY": "benchmark-only-key-" + "x" * 40, "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "false", "SECURE_COOKIES": "false", "SECURE_HSTS_SECONDS": "0",
+}  # fmt: skip
+
+
 @contextmanager
-def running_site(backend: str):
-    """Yield the base URL of a site started as ``bin/serve`` starts it, on ``backend``; stop it after."""
+def running_site(backend: str, gunicorn: bool = False, styles: Path | None = None):
+    """Yield the base URL of a site started as ``bin/serve`` starts it, on ``backend``; stop it after.
+
+    ``gunicorn``: served as ``bin/serve`` does (gunicorn, DEBUG off, static files from whitenoise with
+    every middleware's headers); otherwise Django's ``runserver``. ``styles``: a folder of style images
+    loaded as public styles (``manage.py load_styles``) beside the default ones.
+    """
     python = sys.executable
     with tempfile.TemporaryDirectory(prefix="picstylist-e2e-") as data_dir:
-        env = _site_env(backend, data_dir)
-        for command in (["migrate", "--noinput"], ["create_default_styles"]):
+        env = _site_env(backend, data_dir) | (GUNICORN_ENV if gunicorn else {})
+        commands = (
+            [["migrate", "--noinput"], ["create_default_styles"]]
+            + ([["collectstatic", "--noinput"]] if gunicorn else [])
+            + ([["load_styles", str(styles)]] if styles else [])
+        )
+        for command in commands:
             subprocess.run([python, "manage.py", *command], cwd=REPO, env=env, check=True, capture_output=True)
         subprocess.run(
             [python, "-m", "celery", "-A", "picstylist", "purge", "-f"], cwd=REPO, env=env, capture_output=True
         )
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        web = subprocess.Popen(
-            [python, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        serve = (
+            [python, "-m", "gunicorn", "picstylist.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+            if gunicorn
+            else [python, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+        )
+        web = subprocess.Popen(serve, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         processes = [start_worker(env), web]
         try:
             wait_until_up(base)

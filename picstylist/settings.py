@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "picstylist.isolation.CrossOriginIsolationMiddleware",  # first: static files get it too
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -309,6 +310,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not 
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# With SecurityMiddleware's Cross-Origin-Opener-Policy (same-origin), pages are cross-origin isolated, so the
+# live preview's WebAssembly may run threads (picstylist.isolation). "" sends no such header.
+CROSS_ORIGIN_EMBEDDER_POLICY = env_str("CROSS_ORIGIN_EMBEDDER_POLICY", "credentialless")
 X_FRAME_OPTIONS = "DENY"
 
 

@@ -164,3 +164,16 @@ def test_jpeg_and_thumbnail_carry_no_metadata():
     assert not jpeg.getexif()
     thumbnail = Image.open(io.BytesIO(make_thumbnail(image, 320, 85)))
     assert thumbnail.size == (320, 160)
+
+
+def test_results_keep_their_colour_at_full_resolution():
+    """A painting's colour strokes, one pixel wide here, survive: 4:4:4, not 4:2:0 chroma subsampling."""
+    from PIL import JpegImagePlugin
+
+    stripes = np.zeros((64, 64, 3), np.uint8)
+    stripes[:, 0::2] = (220, 40, 40)  # red and blue columns of one pixel, of about the same luminance
+    stripes[:, 1::2] = (40, 40, 220)
+    jpeg = Image.open(io.BytesIO(encode_jpeg(Image.fromarray(stripes), 90)))
+    assert JpegImagePlugin.get_sampling(jpeg) == 0  # 4:4:4
+    decoded = np.asarray(jpeg.convert("RGB")).astype(float)
+    assert np.abs(decoded - stripes).mean() < 12  # 4:2:0 averages each pair toward purple: about 65 off

@@ -20,11 +20,24 @@ export function loadNetworks(config) {
 }
 let loaded = null;
 
+// Threads run in workers started from the runtime's loader script. They need a cross-origin isolated page
+// (picstylist.isolation), and the loader must itself be served with a Cross-Origin-Embedder-Policy, or the
+// browser blocks the workers and the runtime waits for them for ever. A server that serves static files
+// without it (Django's development server does) gets one thread.
+async function threadsAllowed(config) {
+  if (!self.crossOriginIsolated || (navigator.hardwareConcurrency || 1) < 2) return false;
+  try {
+    const answer = await fetch(config.runtime_loader, { method: "HEAD" });
+    return answer.ok && !!answer.headers.get("Cross-Origin-Embedder-Policy");
+  } catch (error) {
+    return false;
+  }
+}
+
 async function load(config) {
   const ort = await import(config.runtime);
   ort.env.wasm.wasmPaths = { mjs: config.runtime_loader, wasm: config.runtime_binary };
-  // Threads need a cross-origin isolated page; otherwise one thread (ort warns and falls back anyway).
-  ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+  ort.env.wasm.numThreads = (await threadsAllowed(config)) ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
   const options = { executionProviders: ["wasm"], graphOptimizationLevel: "all" };
   const [transferSession, predictSession] = await Promise.all([
     ort.InferenceSession.create(config.transfer, options),

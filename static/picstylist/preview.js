@@ -88,6 +88,7 @@ function start(figure, config) {
         if (!networks) {
           say(config.words.loading);
           networks = await loadNetworks(config);
+          figure.dataset.threads = String(networks.threads);
           styleBottleneck = styleBottlenecks(config, networks);
         }
         const image = await render(r);
