@@ -285,15 +285,23 @@ def encode_original(image: Image.Image, source_format: str) -> tuple[bytes, str]
 
 
 def encode_jpeg(image: Image.Image, quality: int) -> bytes:
-    """Encode as progressive JPEG with no metadata and full-resolution colour (4:4:4). ``quality`` is 1-95.
+    """Encode as JPEG (progressive where it fits) with no metadata and full-resolution colour (4:4:4).
+
+    ``quality`` is 1-95.
 
     A painting's colour lies in strokes a few pixels wide, which 4:2:0 chroma subsampling (Pillow's
     default at quality 90) smears: it about doubles a result's mean difference from the painting itself.
     4:4:4 costs about 40 % more bytes (measured here: benchmarks/RESULTS.md, "Live preview").
     """
-    buffer = io.BytesIO()
     image = image if image.mode == "RGB" else image.convert("RGB")  # no copy of a 16-megapixel result
-    image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=True, subsampling=0)
+    buffer = io.BytesIO()
+    try:
+        image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=True, subsampling=0)
+    except OSError:
+        # Pillow holds a progressive JPEG in a buffer of one byte per pixel; a picture that compresses worse
+        # (noise-like texture at high quality) overflows it. A baseline JPEG is written as it goes.
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=quality, subsampling=0)
     return buffer.getvalue()
 
 

@@ -177,3 +177,12 @@ def test_results_keep_their_colour_at_full_resolution():
     assert JpegImagePlugin.get_sampling(jpeg) == 0  # 4:4:4
     decoded = np.asarray(jpeg.convert("RGB")).astype(float)
     assert np.abs(decoded - stripes).mean() < 12  # 4:2:0 averages each pair toward purple: about 65 off
+
+
+def test_a_picture_that_compresses_badly_is_still_encoded():
+    """Noise at quality 95, 4:4:4, needs more than the byte per pixel Pillow gives a progressive JPEG."""
+    noise = np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    data = encode_jpeg(Image.fromarray(noise), 95)
+    assert len(data) > 256 * 256  # more than one byte per pixel
+    decoded = np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(float)
+    assert np.abs(decoded - noise).mean() < 12
