@@ -78,7 +78,7 @@ function start(figure, config) {
 
   async function loop() {
     busy = true;
-    while (pending) {
+    while (pending && !sending) {
       pending = false;
       const since = changedAt;
       const r = readRecipe(form, config);
@@ -105,14 +105,19 @@ function start(figure, config) {
         canvas.hidden = true;
         say(config.words.failed);
         console.error("live preview:", error);
-        busy = false;
-        return;
+        if (!networks) { busy = false; return; } // the runtime or a network did not load: no preview here
       }
     }
     busy = false;
   }
 
+  // Once the form is sent, no new work: the page's one thread (or its cores) go to sending it. A change
+  // after that (the form came back with an error) starts the preview again.
+  let sending = false;
+  form.addEventListener("submit", () => { sending = true; });
+
   function changed() {
+    sending = false;
     changedAt = performance.now();
     pending = true;
     if (!busy) loop();
