@@ -121,3 +121,12 @@ def test_the_built_files_are_the_graph_the_worker_runs():
     stamp = json.loads((folder / browser_assets.STAMP_NAME).read_text())
     assert stamp["package"] == browser_assets.locked_package(ROOT / "package-lock.json")
     assert (folder / "onnxruntime-web" / "ort-wasm-simd-threaded.wasm").stat().st_size > 1_000_000
+
+
+def test_pages_are_cross_origin_isolated_unless_turned_off(alice_client, settings):
+    response = alice_client.get("/")
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["Cross-Origin-Embedder-Policy"] == "credentialless"
+    assert Client().get("/healthz")["Cross-Origin-Embedder-Policy"] == "credentialless"
+    settings.CROSS_ORIGIN_EMBEDDER_POLICY = ""
+    assert "Cross-Origin-Embedder-Policy" not in alice_client.get("/")
