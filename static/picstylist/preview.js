@@ -9,6 +9,9 @@ import { blend, blendWeight, fittedSize, lanczosResize, meanDifference, mixBottl
 import { canRun, loadNetworks } from "./preview-network.js";
 import { mixKey, readRecipe, styleBottlenecks } from "./preview-recipe.js";
 
+/** Working sides up to this many times the probe side measure the strength's blend weight themselves. */
+const PROBE_STAND_IN = 1.1;
+
 const figure = document.querySelector("[data-live-preview]");
 const configElement = document.getElementById("preview-config");
 if (figure && configElement) start(figure, JSON.parse(configElement.textContent));
@@ -48,7 +51,7 @@ function start(figure, config) {
     const output = await remember(at, () => fitted(photo.bitmap, width, height));
     const shown = await remember(at + ":shown", async () => lanczosResize(output, shownWidth, shownHeight));
     if (r.strength <= 0) return shown;
-    const work = await remember(at + ":" + r.brush, async () => lanczosResize(output, workWidth, workHeight));
+    const workPhoto = await remember(at + ":" + r.brush, async () => lanczosResize(output, workWidth, workHeight));
     const bottlenecks = await Promise.all(r.styles.map(styleBottleneck));
     const content = r.strength < 1
       ? await remember(at + ":bottleneck", async () => {
@@ -59,18 +62,26 @@ function start(figure, config) {
     const mix = mixKey(r);
     const partial = mixBottlenecks(bottlenecks, r.weights, content, r.strength);
     const key = "painted:" + at + ":" + r.brush + ":" + mix + ":" + r.strength;
+    const [probeWidth, probeHeight] = sizeForLongSide(workWidth, workHeight, config.probe_side);
+    // Where the working size is the probe's (the bold brush), the working-size paintings stand in for the
+    // worker's probe runs: the same blend weight to 0.003 (benchmarks/RESULTS.md), one network run saved.
+    const near = Math.max(workWidth, workHeight) <= PROBE_STAND_IN * config.probe_side;
+    const probe = () => remember(at + ":" + r.brush + ":probe", async () => lanczosResize(workPhoto, probeWidth, probeHeight));
+    const fullKey = at + ":" + r.brush + ":" + mix + ":full";
+    // How far a painting is from the photo, on copies at the probe side (painting.blend_weight).
+    const change = async (bottleneck, painting = null) => near
+      ? meanDifference(lanczosResize(painting || (await networks.transfer(workPhoto, bottleneck)), probeWidth, probeHeight), await probe())
+      : meanDifference(await networks.transfer(await probe(), bottleneck), await probe());
     const { painted, alpha } = await remember(key, async () => {
-      const full = await networks.transfer(work, partial);
+      const work = await networks.transfer(workPhoto, partial);
       let weight = 1;
       if (r.strength < 1) {
-        // The blend weight, measured as the worker measures it on a copy at the probe side (painting.blend_weight).
-        const [probeWidth, probeHeight] = sizeForLongSide(workWidth, workHeight, config.probe_side);
-        const probe = await remember(at + ":" + r.brush + ":probe", async () => lanczosResize(work, probeWidth, probeHeight));
-        const fullChange = await remember(at + ":" + r.brush + ":" + mix + ":full", async () =>
-          meanDifference(await networks.transfer(probe, mixBottlenecks(bottlenecks, r.weights, null, 1)), probe));
-        weight = blendWeight(r.strength, fullChange, meanDifference(await networks.transfer(probe, partial), probe));
+        const fullChange = await remember(fullKey, () => change(mixBottlenecks(bottlenecks, r.weights, null, 1)));
+        weight = blendWeight(r.strength, fullChange, await change(partial, work));
+      } else if (near) {
+        remember(fullKey, () => change(partial, work)); // the full strength's change, for the strengths to come
       }
-      return { painted: lanczosResize(full, shownWidth, shownHeight), alpha: weight };
+      return { painted: lanczosResize(work, shownWidth, shownHeight), alpha: weight };
     });
     forgetOldPaintings();
     return blend(shown, mixColors(shown, painted, r.colors), alpha);

@@ -126,12 +126,17 @@ def test_the_preview_follows_the_controls_and_matches_the_render(open_journey, s
     assert recipe == sent_recipe(row)
     assert difference(weaker, result_at_preview_size(row, (384, 384))) < MATCH
 
-    # The restyle page previews the stored photo: at 100 % and 15 %, each matching its render.
-    for strength in (100, 15):
+    # The restyle page previews the stored photo: at 100 % and 15 %, and with the bold brush (whose
+    # working size measures its blend weight itself), each matching its render.
+    for strength, brush in ((100, "medium"), (15, "medium"), (55, "bold")):
         journey.go(f"/s/{row.pk}/restyle/")
         wait_for_preview(page)
         seq = render_seq(page)
         set_strength(page, strength)
+        if brush != "medium":
+            wait_for_preview(page, after=seq)
+            seq = render_seq(page)
+            page.select_option("#id_brush", brush)
         wait_for_preview(page, after=seq)
         shown = preview_pixels(page)
         recipe = previewed_recipe(page)
@@ -139,10 +144,10 @@ def test_the_preview_follows_the_controls_and_matches_the_render(open_journey, s
         page.click("button:has-text('Restyle')")
         journey.wait_for_done()
         made = Stylization.objects.latest("created")
-        assert made.strength_percent == strength
+        assert (made.strength_percent, made.brush) == (strength, brush)
         assert recipe == sent_recipe(made)
         assert difference(shown, result_at_preview_size(made, (384, 384))) < MATCH
-    assert Stylization.objects.count() == 3  # nothing entered the gallery but what was sent
+    assert Stylization.objects.count() == 4  # nothing entered the gallery but what was sent
     journey.only_own_origin()
 
 
