@@ -144,6 +144,10 @@ function start(figure, config) {
       if (count !== photoCount) return bitmap.close();
       photo = { key: "photo" + count, bitmap };
     } catch (error) {
+      // A file the browser does not decode (HEIC, TIFF, a damaged one): no preview of it, nothing of the last.
+      if (count !== photoCount) return;
+      canvas.hidden = true;
+      figure.dataset.state = "waiting";
       say(config.words.no_photo);
       return;
     }
@@ -158,6 +162,11 @@ function start(figure, config) {
   }
   form.addEventListener("input", (event) => { if (event.target.name !== "photo") changed(); });
   form.addEventListener("change", (event) => { if (event.target.name !== "photo") changed(); });
-  if (config.photo) fetch(config.photo).then((answer) => answer.blob()).then(usePhoto, () => say(config.words.no_photo));
+  if (config.photo) {
+    // The stored photo (restyle page); from object storage this needs the bucket's CORS rule (README).
+    fetch(config.photo)
+      .then((answer) => { if (!answer.ok) throw new Error("photo " + answer.status); return answer.blob(); })
+      .then(usePhoto, () => say(config.words.failed));
+  }
   else changed();
 }
