@@ -20,12 +20,12 @@ export function loadNetworks(config) {
 }
 let loaded = null;
 
-// Threads run in workers started from the runtime's loader script. They need a cross-origin isolated page
-// (picstylist.isolation), and the loader must itself be served with a Cross-Origin-Embedder-Policy, or the
+// Threads and the proxy run in workers started from the runtime's scripts. In a cross-origin isolated page
+// (picstylist.isolation) those scripts must themselves be served with a Cross-Origin-Embedder-Policy, or the
 // browser blocks the workers and the runtime waits for them for ever. A server that serves static files
-// without it (Django's development server does) gets one thread.
-async function threadsAllowed(config) {
-  if (!self.crossOriginIsolated || (navigator.hardwareConcurrency || 1) < 2) return false;
+// without it (Django's development server does) gets the network on the page's own thread.
+async function workersAllowed(config) {
+  if (!self.crossOriginIsolated) return true;
   try {
     const answer = await fetch(config.runtime_loader, { method: "HEAD" });
     return answer.ok && !!answer.headers.get("Cross-Origin-Embedder-Policy");
@@ -37,7 +37,10 @@ async function threadsAllowed(config) {
 async function load(config) {
   const ort = await import(config.runtime);
   ort.env.wasm.wasmPaths = { mjs: config.runtime_loader, wasm: config.runtime_binary };
-  ort.env.wasm.numThreads = (await threadsAllowed(config)) ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+  const workers = await workersAllowed(config);
+  ort.env.wasm.numThreads = workers && self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+  // In a worker of its own, so the page (its sliders, its form) keeps answering while the network runs.
+  ort.env.wasm.proxy = workers;
   const options = { executionProviders: ["wasm"], graphOptimizationLevel: "all" };
   const [transferSession, predictSession] = await Promise.all([
     ort.InferenceSession.create(config.transfer, options),
@@ -50,13 +53,15 @@ async function load(config) {
 
   return {
     threads: ort.env.wasm.numThreads,
+    proxy: ort.env.wasm.proxy,
     /** The painting of image (RGBA, any size) with a bottleneck (Float32Array(100)); same size, RGBA. */
     transfer(image, bottleneck) {
       return serial(async () => {
         const content = contentTensor(image);
         const feeds = {
           [contentInput]: new ort.Tensor("float32", content.data, content.dims),
-          [bottleneckInput]: new ort.Tensor("float32", bottleneck, [1, 1, 1, bottleneck.length]),
+          // A copy: in a worker (proxy) the runtime takes the buffer given to it, and the caller may use it again.
+          [bottleneckInput]: new ort.Tensor("float32", Float32Array.from(bottleneck), [1, 1, 1, bottleneck.length]),
         };
         const results = await transferSession.run(feeds);
         const output = results[transferSession.outputNames[0]];

@@ -100,6 +100,7 @@ function start(figure, config) {
           say(config.words.loading);
           networks = await loadNetworks(config);
           figure.dataset.threads = String(networks.threads);
+          figure.dataset.proxy = String(networks.proxy);
           styleBottleneck = styleBottlenecks(config, networks);
         }
         const image = await render(r);

@@ -36,6 +36,15 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
+def not_isolated(settings):
+    """Pages without Cross-Origin-Embedder-Policy in the browser tests. The live server serves static files
+    itself, without the project's middleware, so with it the preview's workers would be refused and the
+    network would run on the page's thread; without it the page runs the network in a worker, as production
+    does (production also isolates the page and runs threads: benchmarks/live_preview.py measures that)."""
+    settings.CROSS_ORIGIN_EMBEDDER_POLICY = ""
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, shared_media_root: Path) -> Path:
     """The module's media folder, which its shared worker (``worker``) reads and writes too."""
     settings.MEDIA_ROOT = shared_media_root

@@ -100,6 +100,7 @@ def test_the_preview_follows_the_controls_and_matches_the_render(open_journey, s
     wait_for_preview(page)
     full = preview_pixels(page)
     assert full.shape == (384, 384, 3)  # the 512 px photo's result, shown at 384 px
+    assert figure.get_attribute("data-proxy") == "true"  # the network runs in a worker, not on the page's thread
     assert int(figure.get_attribute("data-rendered-ms")) > 0
     journey.shot("preview-strength-100")
 
