@@ -89,10 +89,15 @@ PREVIEW_WORDS = {
     "failed": "The live preview could not run here; the form works as usual.",
     "no_wasm": "The live preview needs WebAssembly, which this browser does not offer; the form works as usual.",
     "no_photo": "This browser cannot show this photo, so there is no live preview; the form works as usual.",
+    "no_style": "This browser cannot show your style image, so there is no live preview; the form works as usual.",
+    "refused": "No live preview of this photo: see what the form says about it.",
     "engine": "No live preview with the engine this site runs; the form works as usual.",
     "no_script": "The live preview needs JavaScript; the form works as usual.",
     "camera_live": "Your camera, painted live in your browser with the style chosen below.",
     "camera_taken": "Photo taken: it is the photo below. Press Stylize to paint it at full size.",
+    "camera_again": "Start the camera again",
+    "camera_choose": "Pick a style below to see your camera painted live.",
+    "camera_no_script": "The camera needs JavaScript; you can still choose a photo.",
     "camera_denied": "The camera is not available here (no camera, or no permission); you can still choose a photo.",
 }
 

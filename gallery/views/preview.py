@@ -59,6 +59,7 @@ def preview_config(form: Any, photo_url: str | None = None) -> dict[str, Any]:
         "probe_side": STRENGTH_PROBE_SIDE,
         "preview_side": PREVIEW_SIDE,
         "camera_side": CAMERA_SIDE,
+        "max_pixels": settings.STYLIZER_MAX_PIXELS,
         "style_bottleneck": reverse("gallery:style_bottleneck", args=[_PLACEHOLDER]),
         "id_placeholder": str(_PLACEHOLDER),
         "photo": photo_url,

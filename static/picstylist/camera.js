@@ -30,7 +30,7 @@ function start(section, config) {
     while (running) {
       const recipe = readRecipe(form, config);
       if (!recipe.styles.length || !video.videoWidth) {
-        note.textContent = config.words.choose;
+        note.textContent = config.words.camera_choose;
         await new Promise((resolve) => setTimeout(resolve, 200));
         continue;
       }
@@ -38,7 +38,9 @@ function start(section, config) {
       const bottleneck = mixBottlenecks(await Promise.all(recipe.styles.map(bottleneckOf)), recipe.weights, null, 1);
       const [width, height] = sizeForLongSide(video.videoWidth, video.videoHeight, config.camera_side);
       const frame = await pixels(video, width, height);
+      if (!running) break;
       const image = mixColors(frame, await networks.transfer(frame, bottleneck), recipe.colors);
+      if (!running) break;
       draw(painted, image);
       painted.hidden = false;
       frames += 1;
@@ -53,6 +55,16 @@ function start(section, config) {
       note.textContent = config.words.camera_live;
       await new Promise((resolve) => requestAnimationFrame(resolve));
     }
+  }
+
+  function stop() {
+    running = false;
+    if (video.srcObject) video.srcObject.getTracks().forEach((track) => track.stop());
+    video.srcObject = null;
+    section.dataset.state = "off";
+    snap.disabled = true;
+    startButton.disabled = false;
+    startButton.textContent = config.words.camera_again;
   }
 
   startButton.addEventListener("click", async () => {
@@ -85,8 +97,11 @@ function start(section, config) {
     photoInput.files = files.files;
     photoInput.dispatchEvent(new Event("change", { bubbles: true }));
     section.dataset.snapshots = String((parseInt(section.dataset.snapshots, 10) || 0) + 1);
+    // The photo is taken: the camera stops (its cores go to the photo's preview); "Start" takes another.
+    stop();
     note.textContent = config.words.camera_taken;
   });
+  startButton.hidden = snap.hidden = false; // without this script they would do nothing, so they start hidden
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     note.textContent = config.words.camera_denied;
     startButton.disabled = true;

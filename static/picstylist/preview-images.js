@@ -74,3 +74,15 @@ export async function fitted(bitmap, width, height) {
   const reduced = await pixels(bitmap, Math.ceil(bitmap.width / factor), Math.ceil(bitmap.height / factor));
   return lanczosResize(reduced, width, height);
 }
+
+/** {width, height} of an image file from its header (an <img> reads it without decoding the pixels); null if unread. */
+export function dimensions(file) {
+  if (!(file instanceof Blob)) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const url = URL.createObjectURL(file);
+    const image = new Image();
+    image.onload = () => { URL.revokeObjectURL(url); resolve({ width: image.naturalWidth, height: image.naturalHeight }); };
+    image.onerror = () => { URL.revokeObjectURL(url); resolve(null); };
+    image.src = url;
+  });
+}

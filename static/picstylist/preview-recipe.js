@@ -41,7 +41,12 @@ export function mixKey(recipe) {
 export function styleBottlenecks(config, networks) {
   const known = new Map();
   async function fromImage(blob) {
-    const bitmap = await decode(blob);
+    let bitmap;
+    try {
+      bitmap = await decode(blob);
+    } catch (error) {
+      throw Object.assign(new Error("style image: " + error.message), { styleImage: true });
+    }
     try { return await networks.bottleneck(await centerSquare(bitmap, STYLE_FIT_SIDE)); } finally { bitmap.close(); }
   }
   async function load(style) {

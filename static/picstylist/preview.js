@@ -4,7 +4,7 @@
 // to the server for it but the styles' cached bottlenecks (once per style). Steps as stylizer.painting.paint:
 // the network runs at the brush's working size; the result is shown PREVIEW_SIDE px on its long side.
 // Without JavaScript, WebAssembly or the networks the page works as before, with a one-line note.
-import { centerSquare, decode, draw, fitted } from "./preview-images.js";
+import { centerSquare, decode, dimensions, draw, fitted } from "./preview-images.js";
 import { blend, blendWeight, fittedSize, lanczosResize, meanDifference, mixBottlenecks, mixColors, sizeForLongSide } from "./preview-math.js";
 import { canRun, loadNetworks } from "./preview-network.js";
 import { mixKey, readRecipe, styleBottlenecks } from "./preview-recipe.js";
@@ -37,6 +37,7 @@ function start(figure, config) {
     painted.slice(0, Math.max(0, painted.length - keep)).forEach((key) => cache.delete(key));
   }
   let photo = null; // {key, bitmap}
+  let photoProblem = null; // why the photo chosen has no preview, or null
   let photoCount = 0;
   let changedAt = 0;
   let busy = false;
@@ -93,7 +94,12 @@ function start(figure, config) {
       pending = false;
       const since = changedAt;
       const r = readRecipe(form, config);
-      if (!photo || !r.styles.length) { figure.dataset.state = "waiting"; canvas.hidden = true; say(config.words.choose); continue; }
+      if (!photo || !r.styles.length) {
+        figure.dataset.state = "waiting";
+        canvas.hidden = true;
+        say(photoProblem || config.words.choose);
+        continue;
+      }
       figure.dataset.state = "rendering";
       try {
         if (!networks) {
@@ -115,7 +121,7 @@ function start(figure, config) {
       } catch (error) {
         figure.dataset.state = "failed";
         canvas.hidden = true;
-        say(config.words.failed);
+        say(error && error.styleImage ? config.words.no_style : config.words.failed);
         console.error("live preview:", error);
         if (!networks) { busy = false; return; } // the runtime or a network did not load: no preview here
       }
@@ -138,18 +144,23 @@ function start(figure, config) {
   async function usePhoto(source) {
     const count = ++photoCount;
     photo = null;
+    photoProblem = null;
     cache.clear();
     if (!source) return changed();
     try {
+      // Over the form's pixel limit: never decoded here (a 400-megapixel PNG needs 1.6 GB).
+      const size = await dimensions(source);
+      if (size && size.width * size.height > config.max_pixels) throw new RangeError("over the pixel limit");
       const bitmap = await decode(source);
       if (count !== photoCount) return bitmap.close();
       photo = { key: "photo" + count, bitmap };
     } catch (error) {
       // A file the browser does not decode (HEIC, TIFF, a damaged one): no preview of it, nothing of the last.
       if (count !== photoCount) return;
+      photoProblem = error instanceof RangeError ? config.words.refused : config.words.no_photo;
       canvas.hidden = true;
       figure.dataset.state = "waiting";
-      say(config.words.no_photo);
+      say(photoProblem);
       return;
     }
     changed();

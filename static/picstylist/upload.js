@@ -103,8 +103,19 @@ function start(form) {
 
   input.addEventListener("change", () => { notUsed = 0; showFile(input.files[0]); });
   if (styleInput) {
+    // A style from the gallery or an image of one's own, not both (as the server checks): choosing one
+    // lets go of the other, so the live preview and what is sent stay the same.
+    form.querySelectorAll('input[name="style"]').forEach((radio) => {
+      radio.addEventListener("change", () => {
+        if (radio.checked && styleInput.files.length) {
+          styleInput.value = "";
+          styleInput.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+      });
+    });
     styleInput.addEventListener("change", () => {
       const file = styleInput.files[0];
+      if (file) form.querySelectorAll('input[name="style"]:checked').forEach((radio) => { radio.checked = false; });
       errors.show("style_image", []);
       if (file) check.styleProblem(file).then((problem) => { if (styleInput.files[0] === file && problem) errors.show("style_image", [problem]); });
     });

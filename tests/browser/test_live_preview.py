@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ..helpers import CONTENT_DIR
+from ..helpers import CONTENT_DIR, STYLES_DIR
 from .journey import DESKTOP
 
 pytestmark = [pytest.mark.browser]
@@ -118,6 +118,19 @@ def test_the_preview_follows_the_controls_and_matches_the_render(open_journey, s
     assert difference(weaker, full) > 0.02
     journey.shot("preview-strength-40")
 
+    # One's own style image lets go of the gallery's style (the form takes one or the other), and the
+    # preview paints with it; picking a gallery style again lets go of the image.
+    seq = render_seq(page)
+    page.set_input_files("#id_style_image", str(STYLES_DIR / "the_scream.jpg"))
+    wait_for_preview(page, after=seq)
+    assert page.locator('input[name="style"]:checked').count() == 0
+    assert previewed_recipe(page)["mix"] == {"own": 1.0}
+    seq = render_seq(page)
+    journey.pick_style("Starry Night")
+    wait_for_preview(page, after=seq)
+    assert page.evaluate("() => document.querySelector('#id_style_image').files.length") == 0
+    assert previewed_recipe(page) == recipe
+
     # "Stylize" sends the recipe previewed; its result matches the preview.
     page.click("button:has-text('Stylize')")
     journey.wait_for_done()
@@ -202,6 +215,7 @@ def chromium_with_camera(browser):
 def test_the_camera_is_painted_live_and_a_snapshot_becomes_the_upload(
     chromium_with_camera, live_server, styles, worker, tmp_path
 ):
+    from gallery.messages import PREVIEW_WORDS
     from gallery.models import Stylization
 
     from .journey import Journey
@@ -225,6 +239,8 @@ def test_the_camera_is_painted_live_and_a_snapshot_becomes_the_upload(
 
     page.click("[data-role='camera-snap']")
     page.wait_for_function("() => document.querySelector('[data-camera]').dataset.snapshots === '1'")
+    assert camera.get_attribute("data-state") == "off"  # the photo is taken: the camera stops
+    assert page.locator("[data-role='camera-note']").inner_text() == PREVIEW_WORDS["camera_taken"]
     assert page.evaluate("document.querySelector('#id_photo').files[0].type") == "image/jpeg"
     wait_for_preview(page)  # the snapshot is previewed as any photo is
     journey.shot("camera-snapshot")
