@@ -75,8 +75,11 @@ export async function fitted(bitmap, width, height) {
   return lanczosResize(reduced, width, height);
 }
 
-/** {width, height} of an image file from its header (an <img> reads it without decoding the pixels); null if unread. */
-export function dimensions(file) {
+/**
+ * {width, height} of an image file, upright, from an <img> (which reads the header and decodes the pixels
+ * only to paint them); null where this browser cannot show it.
+ */
+export function imageSize(file) {
   if (!(file instanceof Blob)) return Promise.resolve(null);
   return new Promise((resolve) => {
     const url = URL.createObjectURL(file);

@@ -32,9 +32,14 @@ export function readRecipe(form, config) {
   };
 }
 
+/** A short key of a style: its id, or one's own image file's name, size and date. */
+function styleKey(style) {
+  return style instanceof File ? "own:" + style.name + style.size + style.lastModified : style;
+}
+
 /** A short key of a recipe's styles and weights. */
 export function mixKey(recipe) {
-  return recipe.styles.map((s) => (s instanceof File ? "own:" + s.name + s.size + s.lastModified : s)).join("+") + ":" + recipe.weights.join("+");
+  return recipe.styles.map(styleKey).join("+") + ":" + recipe.weights.join("+");
 }
 
 /** style (id or File) -> promise of its bottleneck (Float32Array(100)), each fetched or computed once. */
@@ -59,7 +64,7 @@ export function styleBottlenecks(config, networks) {
     return fromImage(await (await fetch(found.image)).blob());
   }
   return (style) => {
-    const key = style instanceof File ? "own:" + style.name + style.size + style.lastModified : style;
+    const key = styleKey(style);
     if (!known.has(key)) known.set(key, load(style).catch((error) => { known.delete(key); throw error; }));
     return known.get(key);
   };

@@ -4,7 +4,7 @@
 // to the server for it but the styles' cached bottlenecks (once per style). Steps as stylizer.painting.paint:
 // the network runs at the brush's working size; the result is shown PREVIEW_SIDE px on its long side.
 // Without JavaScript, WebAssembly or the networks the page works as before, with a one-line note.
-import { centerSquare, decode, dimensions, draw, fitted } from "./preview-images.js";
+import { centerSquare, decode, draw, fitted, imageSize } from "./preview-images.js";
 import { blend, blendWeight, fittedSize, lanczosResize, meanDifference, mixBottlenecks, mixColors, sizeForLongSide } from "./preview-math.js";
 import { canRun, loadNetworks } from "./preview-network.js";
 import { mixKey, readRecipe, styleBottlenecks } from "./preview-recipe.js";
@@ -149,7 +149,7 @@ function start(figure, config) {
     if (!source) return changed();
     try {
       // Over the form's pixel limit: never decoded here (a 400-megapixel PNG needs 1.6 GB).
-      const size = await dimensions(source);
+      const size = await imageSize(source);
       if (size && size.width * size.height > config.max_pixels) throw new RangeError("over the pixel limit");
       const bitmap = await decode(source);
       if (count !== photoCount) return bitmap.close();

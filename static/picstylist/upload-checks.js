@@ -1,6 +1,8 @@
 // What the browser can tell about an image file before it is sent: its size in bytes, its
 // format from its first bytes, its size in pixels, and that size once fitted to the output
 // size. The server checks the same again (gallery.forms), in the same words (upload-messages.js).
+import { imageSize } from "./preview-images.js";
+import { fittedSize } from "./preview-math.js";
 import { fill, say, texts } from "./upload-messages.js";
 
 /** A size in bytes as the page shows it ("773 KB", "30.0 MB"). */
@@ -27,32 +29,6 @@ function sniff(file) {
     if (text.slice(0, 4) === "II*\x00" || text.slice(0, 4) === "MM\x00*") return found("TIFF");
     if (text.slice(4, 8) === "ftyp" && /^(heic|heix|heim|heis|hevc|hevx|mif1|msf1|avif)$/.test(text.slice(8, 12))) return found("HEIF");
     return null;
-  });
-}
-
-// Python's round() (halves to the even neighbour), as stylizer.pipeline.fitted_size rounds.
-function roundHalfEven(value) {
-  const nearest = Math.round(value);
-  return nearest - value === 0.5 && nearest % 2 !== 0 ? nearest - 1 : nearest;
-}
-
-// [width, height] with the long side at most maxSide px, aspect ratio kept, never enlarged
-// (stylizer.pipeline.fitted_size).
-function fittedSize(width, height, maxSide) {
-  const longSide = Math.max(width, height);
-  if (longSide <= maxSide) return [width, height];
-  const scale = maxSide / longSide;
-  return [Math.max(1, roundHalfEven(width * scale)), Math.max(1, roundHalfEven(height * scale))];
-}
-
-// The decoded size of an image file, or null where this browser cannot show it.
-function imageSize(file) {
-  return new Promise((resolve) => {
-    const url = URL.createObjectURL(file);
-    const image = new Image();
-    image.onload = () => { URL.revokeObjectURL(url); resolve({ width: image.naturalWidth, height: image.naturalHeight }); };
-    image.onerror = () => { URL.revokeObjectURL(url); resolve(null); };
-    image.src = url;
   });
 }
 
