@@ -20,6 +20,7 @@ import math
 import statistics
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -73,7 +74,9 @@ class CostModel:
     @classmethod
     def from_recent_runs(cls) -> CostModel:
         runs = (
-            Stylization.objects.filter(status=Stylization.Status.DONE, started__isnull=False, finished__isnull=False)
+            Stylization.objects.filter(
+                status=Stylization.Status.DONE, started__isnull=False, finished__isnull=False, photo__kind="image"
+            )
             .order_by("-finished")
             .values_list("started", "finished", "result_width", "result_height", "brush")[:RECENT_RUNS]
         )
@@ -120,6 +123,32 @@ class CostModel:
 
 
 @dataclass
+class ClipCostModel:
+    """Expected worker seconds of a clip: ``rate`` seconds per frame-megapixel (the median of the
+    last :data:`GROUP_SAMPLE` finished clips), or None before any."""
+
+    rate: float | None = None
+
+    @classmethod
+    def from_recent_runs(cls) -> ClipCostModel:
+        runs = (
+            Stylization.objects.filter(status=Stylization.Status.DONE, started__isnull=False, finished__isnull=False)
+            .exclude(photo__kind="image")
+            .order_by("-finished")
+            .values_list("started", "finished", "result_width", "result_height", "frames_total")[:GROUP_SAMPLE]
+        )
+        rates = [
+            (finished - started).total_seconds() / (frames * width * height / 1e6)
+            for started, finished, width, height, frames in runs
+            if frames and width and height
+        ]
+        return cls(statistics.median(rates) if rates else None)
+
+    def seconds(self, width: int, height: int, frames: int) -> float | None:
+        return None if self.rate is None else self.rate * frames * width * height / 1e6
+
+
+@dataclass
 class _Job:
     pk: uuid.UUID
     status: str
@@ -128,20 +157,32 @@ class _Job:
     width: int
     height: int
     brush: str
+    frames_done: int = 0
+    frames_total: int = 0
 
 
-def _jobs_in_line(until) -> list[_Job]:
-    """Running rows, and queued rows created up to ``until``, oldest first (one query)."""
-    rows = (
-        Stylization.objects.filter(
-            Q(status=Stylization.Status.RUNNING) | Q(status=Stylization.Status.QUEUED, created__lte=until)
-        )
-        .order_by("created", "pk")
-        .values_list("pk", "status", "created", "started", "photo__width", "photo__height", "max_side", "brush")
+def _jobs_in_line(until, *, clips: bool = False) -> list[_Job]:
+    """Running rows, and queued rows created up to ``until``, oldest first (one query), of one
+    queue: photos, or clips (``clips``)."""
+    rows = Stylization.objects.filter(
+        Q(status=Stylization.Status.RUNNING) | Q(status=Stylization.Status.QUEUED, created__lte=until)
+    )
+    rows = rows.exclude(photo__kind="image") if clips else rows.filter(photo__kind="image")
+    values = rows.order_by("created", "pk").values_list(
+        "pk",
+        "status",
+        "created",
+        "started",
+        "photo__width",
+        "photo__height",
+        "max_side",
+        "brush",
+        "frames_done",
+        "photo__frame_count",
     )
     return [
-        _Job(pk, status, created, started, *result_size(width, height, max_side), brush)
-        for pk, status, created, started, width, height, max_side, brush in rows
+        _Job(pk, status, created, started, *result_size(width, height, max_side), brush, done, total)
+        for pk, status, created, started, width, height, max_side, brush, done, total in values
     ]
 
 
@@ -149,50 +190,100 @@ def queue_estimates(rows: list[Stylization]) -> dict[uuid.UUID, dict[str, float 
     """Where each queued or running row stands, for the live status.
 
     For a queued row: ``position`` (1 = the next to start) among all queued
-    rows, oldest first, and ``eta_seconds``: its wait until done. Each job's
-    expected seconds come from :class:`CostModel` (its result's pixels at
-    the recent seconds per megapixel of its output size and brush, times
-    the pace of the newest runs). The
-    running jobs occupy ``settings.STYLIZER_QUEUE_WORKERS`` workers for what
-    is left of their expected time; each queued job ahead of the row goes,
-    oldest first, to the worker free first; the row starts when a worker is
-    next free, and its own expected time is added. For a running row:
-    ``eta_seconds`` is its expected time less the time since it started (0
-    once over: the page then says it takes longer than expected). Finished
-    rows get ``position`` and ``eta_seconds`` None, and so does
-    ``eta_seconds`` before any stylization has finished. An estimate, not a
-    promise: the page says "about". Three queries, whatever the number of rows.
+    rows of its queue, oldest first, and ``eta_seconds``: its wait until
+    done. Photos and clips have queues (and workers) of their own, so each
+    row is placed in its own. Each photo's expected seconds come from
+    :class:`CostModel` (its result's pixels at the recent seconds per
+    megapixel of its output size and brush, times the pace of the newest
+    runs); a clip's from :class:`ClipCostModel`, and once it runs, from its
+    own pace (seconds per frame so far times the frames left). The running
+    jobs occupy the queue's workers (``settings.STYLIZER_QUEUE_WORKERS``,
+    ``STYLIZER_CLIP_QUEUE_WORKERS``) for what is left of their expected
+    time; each queued job ahead of the row goes, oldest first, to the worker
+    free first; the row starts when a worker is next free, and its own
+    expected time is added. For a running row: ``eta_seconds`` is its
+    expected time less the time since it started (0 once over: the page then
+    says it takes longer than expected). Finished rows get ``position`` and
+    ``eta_seconds`` None, and so does ``eta_seconds`` before any run of its
+    kind has finished. An estimate, not a promise: the page says "about".
     """
-    waiting = [row for row in rows if row.status in {Stylization.Status.QUEUED, Stylization.Status.RUNNING}]
     estimates: dict[uuid.UUID, dict[str, float | int | None]] = {
         row.pk: {"position": None, "eta_seconds": None} for row in rows
     }
-    if not waiting:
-        return estimates
-    model = CostModel.from_recent_runs()
-    queued_created = [row.created for row in waiting if row.status == Stylization.Status.QUEUED]
-    jobs = _jobs_in_line(max(queued_created) if queued_created else timezone.now())
-    wanted = {row.pk for row in waiting}
+    waiting = [row for row in rows if row.status in {Stylization.Status.QUEUED, Stylization.Status.RUNNING}]
+    photos = [row for row in waiting if not row.photo.is_clip]
+    clips = [row for row in waiting if row.photo.is_clip]
     now = timezone.now()
+    if photos:
+        model = CostModel.from_recent_runs()
+        jobs = _jobs_in_line(_last_queued(photos))
+        estimates.update(
+            _place(
+                photos,
+                jobs,
+                lambda job: model.seconds(job.width, job.height, job.brush),
+                lambda job, own: own,
+                settings.STYLIZER_QUEUE_WORKERS,
+                model.typical is not None,
+                now,
+            )
+        )
+    if clips:
+        clip_model = ClipCostModel.from_recent_runs()
+        jobs = _jobs_in_line(_last_queued(clips), clips=True)
 
-    def expected(job: _Job) -> float | None:
-        return model.seconds(job.width, job.height, job.brush)
+        def running_total(job: _Job, own: float | None) -> float | None:
+            # Its own pace once it has painted a few frames: the seconds so far per frame times all of them.
+            if job.started and job.frames_done >= 3 and job.frames_total:
+                elapsed = (now - job.started).total_seconds()
+                return elapsed / job.frames_done * job.frames_total
+            return own
 
-    workers = max(1, settings.STYLIZER_QUEUE_WORKERS)
+        estimates.update(
+            _place(
+                clips,
+                jobs,
+                lambda job: clip_model.seconds(job.width, job.height, job.frames_total),
+                running_total,
+                settings.STYLIZER_CLIP_QUEUE_WORKERS,
+                True,
+                now,
+            )
+        )
+    return estimates
+
+
+def _last_queued(rows: list[Stylization]) -> datetime:
+    queued = [row.created for row in rows if row.status == Stylization.Status.QUEUED]
+    return max(queued) if queued else timezone.now()
+
+
+def _place(
+    rows: list[Stylization],
+    jobs: list[_Job],
+    expected: Callable[[_Job], float | None],
+    running_expected: Callable[[_Job, float | None], float | None],
+    workers: int,
+    known: bool,
+    now: datetime,
+) -> dict[uuid.UUID, dict[str, float | int | None]]:
+    """Positions and waits of ``rows`` among ``jobs`` (one queue's, oldest first) on ``workers`` workers."""
+    wanted = {row.pk for row in rows}
+    estimates: dict[uuid.UUID, dict[str, float | int | None]] = {}
     free_at = []  # seconds from now until each worker is free
     for job in jobs:
         if job.status != Stylization.Status.RUNNING:
             continue
-        own = expected(job)
+        own = running_expected(job, expected(job))
         elapsed = (now - job.started).total_seconds() if job.started else 0.0
         left = None if own is None else max(0.0, own - elapsed)
         free_at.append(left or 0.0)
         if job.pk in wanted:
-            estimates[job.pk]["eta_seconds"] = None if left is None else round(left, 1)
+            estimates[job.pk] = {"position": None, "eta_seconds": None if left is None else round(left, 1)}
+    workers = max(1, workers)
     free_at = sorted(free_at)[:workers]
     free_at += [0.0] * (workers - len(free_at))
     heapq.heapify(free_at)
-    known = model.typical is not None
     position = 0
     for job in jobs:
         if job.status != Stylization.Status.QUEUED:

@@ -48,6 +48,14 @@ def preview_upload_to(instance: HasVisibility, filename: str) -> str:
     return storage_key("previews", filename, public=instance.is_public)
 
 
+def animation_upload_to(instance: HasVisibility, filename: str) -> str:
+    return storage_key("animations", filename, public=instance.is_public)
+
+
+def poster_upload_to(instance: HasVisibility, filename: str) -> str:
+    return storage_key("posters", filename, public=instance.is_public)
+
+
 def thumbnail_upload_to(instance: HasVisibility, filename: str) -> str:
     return storage_key("thumbnails", filename, public=instance.is_public)
 

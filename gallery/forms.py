@@ -10,17 +10,21 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
-from django.core.files.uploadedfile import UploadedFile
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest
-from django.template.defaultfilters import filesizeformat
 from django_ratelimit.core import is_ratelimited
 
-from stylizer.pipeline import ImageRejected, fitted_size, load_image
 from stylizer.registry import BOTTLENECK_ENGINES
 
 from . import messages
-from .models import BRUSH_CHOICES, STYLE_IMAGE_MAX_SIDE, Style
+from .models import BRUSH_CHOICES, Style
+from .upload_fields import (  # noqa: F401 - re-exported: the fields' home was here
+    ImageUploadField,
+    PhotoOrClipField,
+    StyleImageField,
+    fitted_size_problem,
+    photo_size_problem,
+)
 
 OUTPUT_SIDES = (512, 1024, 2048, 4096)
 
@@ -74,105 +78,15 @@ def _account_key(user: AbstractBaseUser) -> Callable[[str, HttpRequest], str]:
     return lambda group, request: str(user.pk)
 
 
-def fitted_size_problem(size: tuple[int, int], max_side: int, *, image: str, result: str, advice: str) -> str | None:
-    """Why an image is refused once fitted to ``max_side``, or None if both sides stay large enough.
-
-    The fitted size is :func:`stylizer.pipeline.fitted_size` (long side at
-    most ``max_side`` px, aspect ratio kept, never enlarged); each of its
-    sides must be at least ``settings.STYLIZER_MIN_SIDE`` px, so a 20000 x 32
-    px photo, 1024 x 2 px at 1024 px, is refused. ``static/picstylist/upload-checks.js``
-    (``fittedSizeProblem``) says the same in the browser, from the same words
-    (:data:`gallery.messages.FITTED_TOO_THIN`).
-
-    Args:
-        size: (width, height) of the upright image, px.
-        max_side: the long side (px) it will be fitted to.
-        image, result, advice: one of the kinds in :mod:`gallery.messages`
-            (``PHOTO_TOO_THIN``...): what the image is ("photo"), what the
-            fitted image is ("the result"), and what to do, with ``{limit}``
-            for the longest aspect ratio allowed at ``max_side`` ("at most
-            32:1 at 1024 px").
-
-    Returns:
-        The message, naming both sizes and the limit, or None.
-    """
-    min_side = settings.STYLIZER_MIN_SIDE
-    width, height = fitted_size(size, max_side)
-    if min(width, height) >= min_side:
-        return None
-    limit = messages.ASPECT_LIMIT.format(ratio=max_side // min_side, max_side=max_side)
-    return messages.FITTED_TOO_THIN.format(
-        image=image,
-        result=result,
-        width=size[0],
-        height=size[1],
-        max_side=max_side,
-        fitted_width=width,
-        fitted_height=height,
-        min_side=min_side,
-        advice=advice.format(limit=limit),
-    )
+#: Long sides (px) offered for stylized clips, capped by ``settings.STYLIZER_CLIP_MAX_SIDE_CAP``.
+CLIP_SIDES = (360, 480, 720, 1080)
 
 
-def photo_size_problem(size: tuple[int, int], max_side: int, *, restyle: bool = False) -> str | None:
-    """:func:`fitted_size_problem` for a photo stylized at ``max_side`` px (new, or a stored one restyled)."""
-    kind = messages.RESTYLED_PHOTO_TOO_THIN if restyle else messages.PHOTO_TOO_THIN
-    return fitted_size_problem(size, max_side, **kind)
-
-
-class ImageUploadField(forms.FileField):
-    """A file field that accepts only images PicStylist can decode.
-
-    Checks, in order: the size in bytes (``settings.MAX_UPLOAD_BYTES``), the
-    format and pixel count from the header (``settings.STYLIZER_MAX_PIXELS``),
-    a full decode, then the upright size (at least ``settings.STYLIZER_MIN_SIDE``
-    px on each side). ``cleaned_data`` holds the uploaded file with two
-    attributes: ``image``, the decoded upright RGB Pillow image, and
-    ``image_info``, its :class:`stylizer.pipeline.ImageInfo`.
-    """
-
-    # Django's FileField refuses an empty file itself; in the words the upload page uses too.
-    default_error_messages = {"empty": messages.FILE_EMPTY}
-
-    def clean(self, data: UploadedFile | None, initial: object = None) -> UploadedFile | None:
-        upload = super().clean(data, initial)
-        if not upload:
-            return upload
-        if upload.size > settings.MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                messages.FILE_TOO_LARGE.format(
-                    size=filesizeformat(upload.size), limit=filesizeformat(settings.MAX_UPLOAD_BYTES)
-                )
-            )
-        upload.seek(0)
-        try:
-            upload.image, upload.image_info = load_image(upload, settings.STYLIZER_MAX_PIXELS)
-        except ImageRejected as exc:
-            raise forms.ValidationError(str(exc)) from None
-        finally:
-            upload.seek(0)
-        width, height = upload.image.size
-        if min(width, height) < settings.STYLIZER_MIN_SIDE:
-            raise forms.ValidationError(
-                messages.IMAGE_TOO_SMALL.format(width=width, height=height, min_side=settings.STYLIZER_MIN_SIDE)
-            )
-        return upload
-
-
-class StyleImageField(ImageUploadField):
-    """An :class:`ImageUploadField` for style images, which are stored fitted to
-    :data:`gallery.models.STYLE_IMAGE_MAX_SIDE` px: the stored size must keep
-    ``settings.STYLIZER_MIN_SIDE`` px on each side too."""
-
-    def clean(self, data: UploadedFile | None, initial: object = None) -> UploadedFile | None:
-        upload = super().clean(data, initial)
-        if not upload:
-            return upload
-        size = upload.image.size  # type: ignore[attr-defined]  # set by ImageUploadField.clean
-        problem = fitted_size_problem(size, STYLE_IMAGE_MAX_SIDE, **messages.STYLE_IMAGE_TOO_THIN)
-        if problem:
-            raise forms.ValidationError(problem)
-        return upload
+def clip_side_choices() -> list[tuple[int, str]]:
+    sides = [side for side in CLIP_SIDES if side <= settings.STYLIZER_CLIP_MAX_SIDE_CAP] or [
+        settings.STYLIZER_CLIP_MAX_SIDE_CAP
+    ]
+    return [(side, f"{side} px") for side in sides]
 
 
 def output_side_choices() -> list[tuple[int, str]]:
@@ -198,7 +112,11 @@ class StylizationForm(RefusableForm, forms.Form):
     say so.
     """
 
-    photo = ImageUploadField(label="Photo", help_text="JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF.")
+    photo = PhotoOrClipField(
+        label="Photo or clip",
+        help_text="A photo: JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF. A clip of up to 15 s: MP4, MOV or WebM, "
+        "or an animated GIF, WebP or PNG.",
+    )
     style = StyleChoiceField(
         queryset=Style.objects.none(), required=False, empty_label=None, widget=forms.RadioSelect, label="Style"
     )
@@ -266,6 +184,15 @@ class StylizationForm(RefusableForm, forms.Form):
         help_text="A smaller photo keeps its own size: photos are never enlarged.",
     )
 
+    clip_side = forms.TypedChoiceField(
+        label="Clip size (long side)",
+        coerce=int,
+        choices=(),
+        error_messages={"invalid_choice": "Pick one of the clip sizes offered."},
+        required=False,
+        help_text="For clips: the long side of the stylized clip. A smaller clip keeps its own size.",
+    )
+
     def __init__(
         self, *args, user, with_photo: bool = True, photo_size: tuple[int, int] | None = None, **kwargs
     ) -> None:
@@ -282,6 +209,9 @@ class StylizationForm(RefusableForm, forms.Form):
         cast(forms.TypedChoiceField, self.fields["max_side"]).choices = side_choices
         sides = [side for side, _ in side_choices]
         self.fields["max_side"].initial = min(settings.STYLIZER_MAX_SIDE, max(sides))
+        clip_sides = clip_side_choices()
+        cast(forms.TypedChoiceField, self.fields["clip_side"]).choices = clip_sides
+        self.fields["clip_side"].initial = min(settings.STYLIZER_CLIP_MAX_SIDE, max(side for side, _ in clip_sides))
         self.engine = settings.STYLIZER_ENGINE
         self.supports_bottleneck = self.engine in BOTTLENECK_ENGINES
         if not self.supports_bottleneck:
@@ -300,6 +230,7 @@ class StylizationForm(RefusableForm, forms.Form):
         "brush",
         "colors",
         "max_side",
+        "clip_side",
     )
 
     #: The mix's weights; the page shows each as its share of 100 %.
@@ -320,12 +251,23 @@ class StylizationForm(RefusableForm, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or self.cleaned_data
-        for name in ("main_weight", "second_weight", "third_weight", "strength", "colors", "brush", "max_side"):
+        for name in (
+            "main_weight",
+            "second_weight",
+            "third_weight",
+            "strength",
+            "colors",
+            "brush",
+            "max_side",
+            "clip_side",
+        ):
             if cleaned.get(name) in (None, ""):
                 cleaned[name] = self.fields[name].initial  # a control left out keeps its default
         # The result is the photo fitted to the output size: refuse a strip under the minimum side.
         photo = cleaned.get("photo")
-        if photo and not self.has_error("max_side"):
+        if photo and getattr(photo, "clip_info", None) is not None:
+            pass  # a clip's size was checked against the clip limits (PhotoOrClipField)
+        elif photo and not self.has_error("max_side"):
             problem = photo_size_problem((photo.image_info.width, photo.image_info.height), cleaned["max_side"])
             if problem:
                 self.add_error("photo", problem)

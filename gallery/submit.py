@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from PIL import Image
 
+from stylizer.clips import VIDEO, ClipInfo
 from stylizer.painting import DEFAULT_BRUSH
 from stylizer.pipeline import ImageInfo, encode_original
 
@@ -86,6 +88,39 @@ def submit_upload(owner: User, image: Image.Image, info: ImageInfo, recipe: Reci
         with transaction.atomic():
             data, extension = encode_original(image, info.format)
             photo.image.save(f"photo.{extension}", ContentFile(data), save=False)
+            photo.stored_bytes = photo.image.size
+            photo.save(force_insert=True)
+            return submit_stylization(owner, photo, recipe)
+    except BaseException:
+        delete_files_now(photo.image)
+        raise
+
+
+def submit_clip(owner: User, upload: UploadedFile, info: ClipInfo, recipe: Recipe) -> Stylization:
+    """Store an uploaded clip as it came and its stylization in one transaction; queue it after the commit.
+
+    ``upload`` was checked by :class:`gallery.forms.PhotoOrClipField`, ``info``
+    is its :class:`stylizer.clips.ClipInfo`; the file is stored unchanged
+    (decoding and re-encoding happen in the worker, on the clip queue) under
+    a random key with the extension of its container. If anything fails,
+    the file just written is deleted again.
+
+    Raises:
+        ValueError: as :func:`submit_stylization`; storage errors as they come.
+    """
+    photo = Photo(
+        owner=owner,
+        kind=Photo.Kind.VIDEO if info.kind == VIDEO else Photo.Kind.ANIMATION,
+        width=info.width,
+        height=info.height,
+        seconds=info.seconds,
+        frame_count=info.frames,
+        has_audio=info.has_audio,
+    )
+    try:
+        with transaction.atomic():
+            upload.seek(0)
+            photo.image.save(f"clip.{info.extension}", File(upload), save=False)
             photo.stored_bytes = photo.image.size
             photo.save(force_insert=True)
             return submit_stylization(owner, photo, recipe)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("s/<uuid:pk>/visibility/", views.set_visibility, name="visibility"),
     path("s/<uuid:pk>/delete/", views.delete, name="delete"),
     path("s/<uuid:pk>/like/", views.like, name="like"),
+    path("s/<uuid:pk>/cancel/", views.cancel, name="cancel"),
     path("s/<uuid:pk>/<slug:kind>/", views.stylization_file, name="file"),
     path("report/<slug:kind>/<uuid:pk>/", views.report, name="report"),
     path("styles/", views.style_gallery, name="styles"),

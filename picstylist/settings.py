@@ -298,6 +298,26 @@ STYLIZER_MIN_SIDE = env_int("STYLIZER_MIN_SIDE", 32, minimum=1)
 STYLIZER_JPEG_QUALITY = env_int("STYLIZER_JPEG_QUALITY", 90, minimum=1, maximum=95)
 STYLIZER_THUMBNAIL_SIDE = env_int("STYLIZER_THUMBNAIL_SIDE", 320, minimum=16)
 
+# Clips: short videos and animated images (stylizer.clips). Refused past these
+# before any work; the result's long side defaults to STYLIZER_CLIP_MAX_SIDE px.
+STYLIZER_CLIP_MAX_SECONDS = env_float("STYLIZER_CLIP_MAX_SECONDS", 15.0)
+STYLIZER_CLIP_MAX_LONG_SIDE = env_int("STYLIZER_CLIP_MAX_LONG_SIDE", 1920, minimum=16)
+STYLIZER_CLIP_MAX_SHORT_SIDE = env_int("STYLIZER_CLIP_MAX_SHORT_SIDE", 1080, minimum=16)
+STYLIZER_CLIP_MAX_FRAMES = env_int("STYLIZER_CLIP_MAX_FRAMES", 900, minimum=1)  # 15 s at 60 frames/s
+STYLIZER_CLIP_MAX_BYTES = env_int("STYLIZER_CLIP_MAX_BYTES", 60 * 1024 * 1024, minimum=1)
+STYLIZER_CLIP_MAX_SIDE = env_int("STYLIZER_CLIP_MAX_SIDE", 720, minimum=16)
+STYLIZER_CLIP_MAX_SIDE_CAP = env_int("STYLIZER_CLIP_MAX_SIDE_CAP", 1080, minimum=16)
+# The steadying blend (stylizer.steady): the previous result's share where the flow is trusted; 0: off.
+STYLIZER_CLIP_BLEND = env_float("STYLIZER_CLIP_BLEND", 0.85)
+# Clips run on their own Celery queue, served by their own worker, so photos never wait behind one.
+STYLIZER_CLIP_QUEUE = env_str("STYLIZER_CLIP_QUEUE", "clips")
+# Clips that run at once over all worker machines (the clip queue's workers).
+STYLIZER_CLIP_QUEUE_WORKERS = env_int("STYLIZER_CLIP_QUEUE_WORKERS", 1, minimum=1)
+STYLIZER_CLIP_SOFT_TIME_LIMIT = env_int("STYLIZER_CLIP_SOFT_TIME_LIMIT", 900, minimum=1)
+STYLIZER_CLIP_TIME_LIMIT = env_int("STYLIZER_CLIP_TIME_LIMIT", 960, minimum=1)
+# Where workers write a clip's files while they encode it (one folder per stylization, removed after).
+STYLIZER_CLIP_WORK_DIR = Path(env_str("STYLIZER_CLIP_WORK_DIR", str(DATA_DIR / "clip-work")))
+
 # Security. Behind nginx and Cloudflare, TLS ends at nginx, which passes
 # X-Forwarded-Proto on. Cookies, redirects and HSTS follow DEBUG.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

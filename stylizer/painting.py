@@ -237,6 +237,83 @@ def bring_to_size(painted: np.ndarray, photo_work: np.ndarray, photo: np.ndarray
     return out
 
 
+@dataclass(frozen=True)
+class PaintRecipe:
+    """Everything :func:`apply_recipe` needs besides the photo, fixed once per picture or per clip.
+
+    Attributes:
+        controls: the style controls.
+        bottleneck: float32 (100,), the style bottleneck interpolated toward the
+            photo's for the strength (bottleneck engines), else None.
+        alpha: 0-1, the painting's share over the photo (:func:`blend_weight`).
+        style_image: uint8 h x w x 3 for an engine without a bottleneck, else None.
+    """
+
+    controls: Controls
+    bottleneck: np.ndarray | None = None
+    alpha: float = 1.0
+    style_image: np.ndarray | None = None
+
+
+def prepare_recipe(
+    engine: StylizationEngine,
+    photo: np.ndarray,
+    controls: Controls,
+    *,
+    style_bottlenecks: Sequence[np.ndarray] = (),
+    weights: Sequence[float] = (),
+    content_bottleneck: np.ndarray | None = None,
+    style_image: np.ndarray | None = None,
+) -> PaintRecipe:
+    """The recipe of :func:`paint` for ``photo`` (uint8 H x W x 3 at the output size).
+
+    The blend weight is measured on ``photo`` (two probe runs of the style
+    transfer network); a clip prepares it once, on one frame, and paints every
+    frame with it, so the strength cannot drift from frame to frame.
+
+    Raises:
+        UnsupportedControl: strength below 1 or a mix on an engine without a bottleneck.
+        ValueError: bad weights, or a missing bottleneck or style image.
+    """
+    if not has_bottleneck(engine):
+        if len(style_bottlenecks) > 1 or len(weights) > 1 or controls.strength < 1.0:
+            raise UnsupportedControl(f"The {engine.name} engine cannot mix styles or change the strength.")
+        if style_image is None:
+            raise ValueError(f"the {engine.name} engine needs the style image")
+        return PaintRecipe(controls, style_image=style_image)
+    full = mix_bottlenecks(style_bottlenecks, weights)
+    if controls.strength <= 0.0:
+        return PaintRecipe(controls, bottleneck=full, alpha=0.0)
+    partial = mix_bottlenecks(style_bottlenecks, weights, content_bottleneck, controls.strength)
+    alpha = 1.0
+    if controls.strength < 1.0:
+        size = working_size((photo.shape[1], photo.shape[0]), controls.brush)
+        photo_work = photo if (photo.shape[1], photo.shape[0]) == size else resized(photo, size)
+        alpha = blend_weight(engine, photo_work, full, partial, controls.strength)
+    return PaintRecipe(controls, bottleneck=partial, alpha=alpha)
+
+
+def apply_recipe(engine: StylizationEngine, photo: np.ndarray, recipe: PaintRecipe) -> np.ndarray:
+    """Paint ``photo`` (uint8 H x W x 3 at the output size) with a prepared recipe; uint8 H x W x 3 out.
+
+    At strength 0, a copy of the photo. One run of the style transfer network
+    at the brush's working size.
+    """
+    controls = recipe.controls
+    if controls.strength <= 0.0:
+        return photo.copy()
+    size = working_size((photo.shape[1], photo.shape[0]), controls.brush)
+    photo_work = photo if (photo.shape[1], photo.shape[0]) == size else resized(photo, size)
+    if recipe.bottleneck is not None and has_bottleneck(engine):
+        painted = engine.transfer(photo_work, recipe.bottleneck)
+    elif recipe.style_image is not None:
+        painted = engine.stylize(photo_work, recipe.style_image)
+    else:
+        raise ValueError(f"the recipe has neither a bottleneck nor a style image for the {engine.name} engine")
+    painted = mix_colors(photo_work, painted, controls.colors)
+    return bring_to_size(painted, photo_work, photo, recipe.alpha)
+
+
 def paint(
     engine: StylizationEngine,
     photo: np.ndarray,
@@ -248,6 +325,8 @@ def paint(
     style_image: np.ndarray | None = None,
 ) -> np.ndarray:
     """Paint ``photo`` with the controls; the result has the photo's size.
+
+    :func:`prepare_recipe` then :func:`apply_recipe`.
 
     Args:
         engine: a stylization engine. With ``engine.supports_bottleneck``,
@@ -266,19 +345,13 @@ def paint(
     """
     if controls.strength <= 0.0:
         return photo.copy()
-    size = working_size((photo.shape[1], photo.shape[0]), controls.brush)
-    photo_work = photo if (photo.shape[1], photo.shape[0]) == size else resized(photo, size)
-    alpha = 1.0
-    if has_bottleneck(engine):
-        full = mix_bottlenecks(style_bottlenecks, weights)
-        partial = mix_bottlenecks(style_bottlenecks, weights, content_bottleneck, controls.strength)
-        painted = engine.transfer(photo_work, partial)
-        alpha = blend_weight(engine, photo_work, full, partial, controls.strength)
-    else:
-        if len(style_bottlenecks) > 1 or len(weights) > 1 or controls.strength < 1.0:
-            raise UnsupportedControl(f"The {engine.name} engine cannot mix styles or change the strength.")
-        if style_image is None:
-            raise ValueError(f"the {engine.name} engine needs the style image")
-        painted = engine.stylize(photo_work, style_image)
-    painted = mix_colors(photo_work, painted, controls.colors)
-    return bring_to_size(painted, photo_work, photo, alpha)
+    recipe = prepare_recipe(
+        engine,
+        photo,
+        controls,
+        style_bottlenecks=style_bottlenecks,
+        weights=weights,
+        content_bottleneck=content_bottleneck,
+        style_image=style_image,
+    )
+    return apply_recipe(engine, photo, recipe)

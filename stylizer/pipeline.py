@@ -43,6 +43,10 @@ class ImageRejected(ValueError):
     """The file is not an image PicStylist accepts; ``str(exc)`` is shown to the user."""
 
 
+class NotAnImage(ImageRejected):
+    """No image format recognises the file (it may still be a video, :mod:`stylizer.clips`)."""
+
+
 @dataclass(frozen=True)
 class ImageInfo:
     """What the header says: Pillow format name, width and height (px), frames."""
@@ -68,7 +72,7 @@ def _open(source: BinaryIO | bytes, max_pixels: int) -> Image.Image:
     try:
         image = Image.open(source)
     except UnidentifiedImageError:
-        raise ImageRejected(f"This file is not an image we can read. {UPLOAD_FORMATS}") from None
+        raise NotAnImage(f"This file is not an image we can read. {UPLOAD_FORMATS}") from None
     except Image.DecompressionBombError:
         raise ImageRejected(_too_many_pixels(max_pixels)) from None
     except (OSError, SyntaxError, ValueError):

@@ -19,7 +19,7 @@ from PIL import Image
 
 from . import pipeline
 from .engines import StylizationEngine, has_bottleneck
-from .painting import Controls, paint
+from .painting import Controls, PaintRecipe, apply_recipe, prepare_recipe
 from .runtime import get_engine
 
 
@@ -69,19 +69,30 @@ class Painting:
     new_content_bottleneck: np.ndarray | None
 
 
-def paint_mix(
+@dataclass(frozen=True)
+class MixRecipe:
+    """What :func:`prepare_mix` made: the recipe to paint with, and the bottlenecks it computed
+    (as :class:`Painting`)."""
+
+    recipe: PaintRecipe
+    new_style_bottlenecks: list[np.ndarray | None]
+    new_content_bottleneck: np.ndarray | None
+
+
+def prepare_mix(
     engine: StylizationEngine,
     content: np.ndarray,
     controls: Controls,
     styles: Sequence[StyleSource],
     content_bottleneck: np.ndarray | None = None,
-) -> Painting:
-    """Paint ``content`` (uint8 H x W x 3) with a mix of 1-3 styles (:func:`stylizer.painting.paint`).
+) -> MixRecipe:
+    """The :class:`stylizer.painting.PaintRecipe` for a mix of 1-3 styles, measured on ``content``.
 
-    Each bottleneck is computed only when the engine needs it and no cached
-    one is given: a style's from its image, the photo's own
-    (``content_bottleneck``) only for a strength strictly between 0 and 1.
-    An engine without a bottleneck gets the first style's image.
+    ``content`` is uint8 H x W x 3 at the output size (a photo, or a clip's
+    representative frame). Each bottleneck is computed only when the engine
+    needs it and no cached one is given: a style's from its image, the
+    photo's own (``content_bottleneck``) only for a strength strictly between
+    0 and 1. An engine without a bottleneck gets the first style's image.
 
     Raises:
         UnsupportedControl: the engine cannot offer the requested controls.
@@ -97,8 +108,8 @@ def paint_mix(
         return style_array(source)
 
     if not has_bottleneck(engine):
-        output = paint(engine, content, controls, weights=weights, style_image=image_of(0))
-        return Painting(output, new_style, None)
+        recipe = prepare_recipe(engine, content, controls, weights=weights, style_image=image_of(0))
+        return MixRecipe(recipe, new_style, None)
     bottlenecks: list[np.ndarray] = []
     for index, style in enumerate(styles):
         bottleneck = style.bottleneck
@@ -106,17 +117,37 @@ def paint_mix(
             bottleneck = new_style[index] = engine.style_bottleneck(image_of(index))
         bottlenecks.append(bottleneck)
     new_content = None
-    if 0.0 < controls.strength < 1.0 and content_bottleneck is None:
+    partial_strength = 0.0 < controls.strength < 1.0
+    if partial_strength and content_bottleneck is None:
         content_bottleneck = new_content = engine.style_bottleneck(content)
-    output = paint(
+    recipe = prepare_recipe(
         engine,
         content,
         controls,
         style_bottlenecks=bottlenecks,
         weights=weights,
-        content_bottleneck=content_bottleneck if 0.0 < controls.strength < 1.0 else None,
+        content_bottleneck=content_bottleneck if partial_strength else None,
     )
-    return Painting(output, new_style, new_content)
+    return MixRecipe(recipe, new_style, new_content)
+
+
+def paint_mix(
+    engine: StylizationEngine,
+    content: np.ndarray,
+    controls: Controls,
+    styles: Sequence[StyleSource],
+    content_bottleneck: np.ndarray | None = None,
+) -> Painting:
+    """Paint ``content`` (uint8 H x W x 3) with a mix of 1-3 styles: :func:`prepare_mix`, then
+    :func:`stylizer.painting.apply_recipe`.
+
+    Raises:
+        UnsupportedControl: the engine cannot offer the requested controls.
+        ValueError: a style needed without its image.
+    """
+    mix = prepare_mix(engine, content, controls, styles, content_bottleneck)
+    output = apply_recipe(engine, content, mix.recipe)
+    return Painting(output, mix.new_style_bottlenecks, mix.new_content_bottleneck)
 
 
 def render(

@@ -252,7 +252,7 @@ def shared_celery_worker(django_db_setup, shared_media_root: Path, tmp_path_fact
     yield from _celery_worker(tmp_path_factory.mktemp("worker") / "worker.log", shared_media_root, {})
 
 
-def _celery_worker(log_path: Path, media_root: Path, worker_env: dict[str, str]):
+def _celery_worker(log_path: Path, media_root: Path, worker_env: dict[str, str], queues: str = ""):
     env = {
         **os.environ,
         "DATABASE_URL": _worker_database_url(),
@@ -265,6 +265,7 @@ def _celery_worker(log_path: Path, media_root: Path, worker_env: dict[str, str])
         sys.executable, "-m", "celery", "-A", "picstylist", "worker",
         "--pool=prefork", "--concurrency=1", "--loglevel=INFO",
         "--without-gossip", "--without-mingle", "--without-heartbeat", "--purge",
+        "--queues", queues or f"celery,{django_settings.STYLIZER_CLIP_QUEUE}",
         "--hostname", f"test-{os.getpid()}@%h",
     ]  # fmt: skip
     with log_path.open("w") as log:

@@ -5,7 +5,9 @@ name them as ``gallery.models.<name>``.
 """
 
 from ..files import (
+    animation_upload_to,
     photo_upload_to,
+    poster_upload_to,
     preview_upload_to,
     result_upload_to,
     style_upload_to,
@@ -17,6 +19,7 @@ from .styles import PRIVATE_STYLE_NAME, STYLE_IMAGE_MAX_SIDE, Style, StyleQueryS
 from .stylizations import (
     BRUSH_CHOICES,
     MAX_STYLES_PER_MIX,
+    STYLIZE_CLIP_TASK,
     STYLIZE_TASK,
     Like,
     StyleWeight,
@@ -29,6 +32,7 @@ __all__ = [
     "MAX_STYLES_PER_MIX",
     "PRIVATE_STYLE_NAME",
     "STYLE_IMAGE_MAX_SIDE",
+    "STYLIZE_CLIP_TASK",
     "STYLIZE_TASK",
     "Like",
     "Photo",
@@ -38,7 +42,9 @@ __all__ = [
     "StyleWeight",
     "Stylization",
     "StylizationQuerySet",
+    "animation_upload_to",
     "photo_upload_to",
+    "poster_upload_to",
     "preview_upload_to",
     "result_upload_to",
     "style_upload_to",

@@ -16,7 +16,14 @@ from django.utils import timezone
 
 from stylizer.painting import BRUSH_SIDES, DEFAULT_BRUSH
 
-from ..files import delete_files_now, preview_upload_to, result_upload_to, thumbnail_upload_to
+from ..files import (
+    animation_upload_to,
+    delete_files_now,
+    poster_upload_to,
+    preview_upload_to,
+    result_upload_to,
+    thumbnail_upload_to,
+)
 from .photos import Photo
 from .styles import Style
 from .visibility import set_visibility
@@ -26,6 +33,8 @@ MAX_STYLES_PER_MIX = 3
 #: models never import the tasks. The name predates the task's move to gallery
 #: and is kept so that messages already queued at a deploy still run.
 STYLIZE_TASK = "stylizer.stylize_stylization"
+#: The Celery task that runs one clip (gallery.tasks), on ``settings.STYLIZER_CLIP_QUEUE``.
+STYLIZE_CLIP_TASK = "gallery.stylize_clip"
 
 
 class StylizationQuerySet(models.QuerySet):
@@ -56,6 +65,7 @@ class Stylization(models.Model):
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stylizations")
@@ -94,6 +104,15 @@ class Stylization(models.Model):
     preview_image = models.FileField(
         upload_to=preview_upload_to, blank=True, help_text="The photo re-encoded at the result's size, no metadata."
     )
+    animation = models.FileField(
+        upload_to=animation_upload_to, blank=True, help_text="A clip's short looping animated WebP for gallery cards."
+    )
+    poster = models.FileField(
+        upload_to=poster_upload_to, blank=True, help_text="A clip's middle result frame (JPEG) at the result's size."
+    )
+    frames_done = models.PositiveIntegerField(default=0, help_text="A clip's frames painted so far.")
+    frames_total = models.PositiveIntegerField(default=0, help_text="A clip's frames.")
+    cancel_requested = models.BooleanField(default=False, help_text="The owner asked to stop this clip.")
     stored_bytes = models.PositiveBigIntegerField(default=0, help_text="Bytes of its result, thumbnail and preview.")
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker started it.")
     dispatched = models.DateTimeField(null=True, blank=True, help_text="When its task last reached the broker.")
@@ -124,11 +143,23 @@ class Stylization(models.Model):
         return f"{self.owner} / {self.style or 'deleted style'} ({self.status})"
 
     def stored_files(self) -> list[FieldFile]:
-        return [field for field in (self.result_image, self.thumbnail, self.preview_image) if field]
+        fields = (self.result_image, self.thumbnail, self.preview_image, self.animation, self.poster)
+        return [field for field in fields if field]
+
+    #: The file fields a stylization writes (all public or all private, with the row).
+    FILE_FIELDS = ("result_image", "thumbnail", "preview_image", "animation", "poster")
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {self.Status.DONE, self.Status.FAILED}
+        return self.status in {self.Status.DONE, self.Status.FAILED, self.Status.CANCELLED}
+
+    @property
+    def is_clip(self) -> bool:
+        return self.photo.is_clip
+
+    @property
+    def is_video(self) -> bool:
+        return self.photo.kind == "video"
 
     @property
     def strength_percent(self) -> int:
@@ -207,29 +238,77 @@ class Stylization(models.Model):
 
         If saving fails, the files just written are deleted again.
         """
+        files = {
+            "result_image": ("result.jpg", result),
+            "thumbnail": ("thumbnail.jpg", thumbnail),
+            "preview_image": ("preview.jpg", preview),
+        }
+        self._store_result(files, size)
+
+    def mark_clip_done(self, files: dict[str, tuple[str, bytes]], size: tuple[int, int], frames: int) -> None:
+        """Store a clip's files: ``files`` maps :data:`FILE_FIELDS` names to (file name, bytes)
+        (the result MP4 or animated WebP, its card animation, poster, preview and thumbnail).
+
+        If saving fails, the files just written are deleted again.
+        """
+        self.frames_done = self.frames_total = frames
+        self._store_result(files, size, extra_fields=["frames_done", "frames_total"])
+
+    def _store_result(
+        self, files: dict[str, tuple[str, bytes]], size: tuple[int, int], extra_fields: list[str] | None = None
+    ) -> None:
         try:
-            self.result_image.save("result.jpg", ContentFile(result), save=False)
-            self.thumbnail.save("thumbnail.jpg", ContentFile(thumbnail), save=False)
-            self.preview_image.save("preview.jpg", ContentFile(preview), save=False)
+            for name, (filename, data) in files.items():
+                getattr(self, name).save(filename, ContentFile(data), save=False)
             self.result_width, self.result_height = size
-            self.stored_bytes = len(result) + len(thumbnail) + len(preview)
+            self.stored_bytes = sum(len(data) for _, data in files.values())
             self.status = self.Status.DONE
             self.finished = timezone.now()
             self.save(
                 update_fields=[
                     "stored_bytes",
-                    "result_image",
+                    *files,
                     "result_width",
                     "result_height",
-                    "thumbnail",
-                    "preview_image",
                     "status",
                     "finished",
+                    *(extra_fields or []),
                 ]
             )
         except BaseException:
             delete_files_now(*self.stored_files())
             raise
+
+    def record_progress(self, frames_done: int, frames_total: int) -> bool:
+        """Note a running clip's frames done; False once the owner cancelled it or the row is gone
+        (the worker then stops), or another task took it over."""
+        updated = Stylization.objects.filter(
+            pk=self.pk, status=self.Status.RUNNING, task_id=self.task_id, cancel_requested=False
+        ).update(frames_done=frames_done, frames_total=frames_total, heartbeat=timezone.now())
+        self.frames_done, self.frames_total = frames_done, frames_total
+        return bool(updated)
+
+    def cancel(self) -> bool:
+        """Stop a queued or running stylization (the owner's request); False if it had finished.
+
+        A queued one ends ``cancelled`` at once (a worker that takes its
+        message later finds it taken); a running one is flagged and its worker
+        stops at the next frame and marks it ``cancelled``.
+        """
+        now = timezone.now()
+        stopped = Stylization.objects.filter(pk=self.pk, status=self.Status.QUEUED).update(
+            status=self.Status.CANCELLED, finished=now, error_message=""
+        )
+        if not stopped:
+            stopped = Stylization.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(cancel_requested=True)
+        self.refresh_from_db()
+        return bool(stopped)
+
+    def mark_cancelled(self) -> None:
+        self.status = self.Status.CANCELLED
+        self.error_message = ""
+        self.finished = timezone.now()
+        self.save(update_fields=["status", "error_message", "finished"])
 
     def mark_failed(self, message: str) -> None:
         self.status = self.Status.FAILED
@@ -245,7 +324,7 @@ class Stylization(models.Model):
         """
         if public and self.status != self.Status.DONE:
             raise ValueError("Only a finished stylization can be made public.")
-        set_visibility(self, public, ["result_image", "thumbnail", "preview_image"])
+        set_visibility(self, public, list(self.FILE_FIELDS))
 
     def enqueue(self) -> None:
         """Send the task for this stylization (:data:`STYLIZE_TASK`, by name) and note when.
@@ -255,12 +334,21 @@ class Stylization(models.Model):
         periodic sweep sends it later. The time limits travel in the message,
         read from settings when it is sent.
         """
-        current_app.send_task(
-            STYLIZE_TASK,
-            args=[str(self.pk)],
-            soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-            time_limit=settings.CELERY_TASK_TIME_LIMIT,
-        )
+        if self.photo.is_clip:
+            current_app.send_task(
+                STYLIZE_CLIP_TASK,
+                args=[str(self.pk)],
+                queue=settings.STYLIZER_CLIP_QUEUE,
+                soft_time_limit=settings.STYLIZER_CLIP_SOFT_TIME_LIMIT,
+                time_limit=settings.STYLIZER_CLIP_TIME_LIMIT,
+            )
+        else:
+            current_app.send_task(
+                STYLIZE_TASK,
+                args=[str(self.pk)],
+                soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
+                time_limit=settings.CELERY_TASK_TIME_LIMIT,
+            )
         Stylization.objects.filter(pk=self.pk).update(dispatched=timezone.now())
 
     def requeue(self) -> None:
@@ -268,7 +356,9 @@ class Stylization(models.Model):
         self.status = self.Status.QUEUED
         self.error_message = ""
         self.started = self.finished = None
-        self.save(update_fields=["status", "error_message", "started", "finished"])
+        self.cancel_requested = False
+        self.frames_done = 0
+        self.save(update_fields=["status", "error_message", "started", "finished", "cancel_requested", "frames_done"])
         transaction.on_commit(self.enqueue, robust=True)
 
     def like(self, user) -> bool:

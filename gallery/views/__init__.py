@@ -3,12 +3,13 @@
 from .accounts import PasswordResetView, signup
 from .galleries import my_gallery, public_gallery, style_gallery, user_gallery
 from .preview import style_bottleneck
-from .stylizations import delete, detail, like, report, set_visibility, status, style_file, stylization_file
+from .stylizations import cancel, delete, detail, like, report, set_visibility, status, style_file, stylization_file
 from .uploads import camera, home, restyle, style_upload
 
 __all__ = [
     "PasswordResetView",
     "camera",
+    "cancel",
     "delete",
     "detail",
     "home",

@@ -25,7 +25,14 @@ from .common import (
 )
 
 #: File kinds of a stylization; the original photo is for its owner (and staff) only.
-FILE_KINDS = {"photo": "photo.image", "preview": "preview_image", "result": "result_image", "thumbnail": "thumbnail"}
+FILE_KINDS = {
+    "photo": "photo.image",
+    "preview": "preview_image",
+    "result": "result_image",
+    "thumbnail": "thumbnail",
+    "animation": "animation",
+    "poster": "poster",
+}
 
 
 @require_GET
@@ -73,6 +80,19 @@ def delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+def cancel(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """The owner stops a queued or running stylization (a clip stops within a second or so)."""
+    stylization = get_own_stylization(request, pk)
+    if stylization.cancel():
+        what = "clip" if stylization.photo.is_clip else "stylization"
+        messages.success(request, f"Your {what} is being stopped." if stylization.status == "running" else "Cancelled.")
+    else:
+        messages.info(request, "It had already finished.")
+    return redirect("gallery:detail", stylization.pk)
+
+
+@login_required
+@require_POST
 def like(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     stylization = get_object_or_404(Stylization.objects.public(), pk=pk)
     if not stylization.like(request.user):
@@ -85,9 +105,11 @@ def status(request: HttpRequest) -> JsonResponse:
     """Status of the ``?id=`` stylizations the user owns, for live updates.
 
     Answers ``{"stylizations": {id: {"status", "status_label", "error",
-    "result", "preview", "thumbnail", "seconds", "position", "eta_seconds"}}}``:
-    file URLs once done, the worker's time in s, and for a queued or running
-    row its place in the queue and the estimated seconds until done
+    "result", "preview", "thumbnail", "seconds", "kind", "frames_done",
+    "frames_total", "cancelling", "position", "eta_seconds"}}}``: file URLs
+    once done (a clip's "result" is its poster frame), the worker's time in
+    s, a clip's frames painted of its total, and for a queued or running row
+    its place in its queue and the estimated seconds until done
     (:func:`gallery.estimates.queue_estimates`). Ids of others, or malformed
     ones, are left out.
     """
@@ -97,7 +119,7 @@ def status(request: HttpRequest) -> JsonResponse:
             ids.append(uuid.UUID(value))
         except ValueError:
             continue
-    rows = list(Stylization.objects.owned_by(request.user).filter(pk__in=ids))
+    rows = list(Stylization.objects.owned_by(request.user).filter(pk__in=ids).select_related("photo"))
     estimates = queue_estimates(rows)
     payload = {}
     for row in rows:
@@ -106,14 +128,20 @@ def status(request: HttpRequest) -> JsonResponse:
         def url(kind: str, row: Stylization = row, done: bool = done) -> str | None:
             return reverse("gallery:file", args=[row.pk, kind]) if done else None
 
+        clip = row.photo.is_clip
         payload[str(row.pk)] = {
             "status": row.status,
             "status_label": row.get_status_display(),
             "error": row.error_message,
-            "result": url("result"),
+            # A clip's image slots show its poster frame; the page reloads to play it.
+            "result": url("poster") if clip else url("result"),
             "preview": url("preview") if row.preview_image else None,
             "thumbnail": url("thumbnail"),
             "seconds": row.seconds_processing,
+            "kind": row.photo.kind,
+            "frames_done": row.frames_done if clip else None,
+            "frames_total": (row.frames_total or row.photo.frame_count) if clip else None,
+            "cancelling": row.cancel_requested and row.status == Stylization.Status.RUNNING,
             **estimates[row.pk],
         }
     return JsonResponse({"stylizations": payload}, headers={"Cache-Control": "no-store"})

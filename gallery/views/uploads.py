@@ -22,7 +22,7 @@ from ..messages import client_messages
 from ..models import STYLE_IMAGE_MAX_SIDE, Photo, Style, Stylization
 from ..quotas import QuotaExceeded, check_quota, quota_problem
 from ..storage import is_transient_storage_error
-from ..submit import Recipe, submit_stylization, submit_upload
+from ..submit import Recipe, submit_clip, submit_stylization, submit_upload
 from .common import (
     get_own_stylization,
     wants_json,
@@ -36,7 +36,7 @@ STORAGE_DOWN = "We could not store your file just now. Nothing was saved; please
 def _tell_about_animations(request: HttpRequest, form) -> None:
     for name in ("photo", "style_image", "image"):
         upload = form.cleaned_data.get(name)
-        if upload is not None and upload.image_info.frames > 1:
+        if upload is not None and upload.image_info is not None and upload.image_info.frames > 1:
             what = "photo" if name == "photo" else "style image"
             messages.info(
                 request, f"Your {what} is animated ({upload.image_info.frames} frames); we used its first frame."
@@ -66,16 +66,19 @@ def _submit(request: HttpRequest, form: StylizationForm, photo: Photo | None = N
             if data.get("style_image"):
                 image = data["style_image"].image
                 main_style = new_style = Style.objects.create_from_image(image, title="My style", owner=user)
+            upload = data["photo"] if photo is None else None
+            clip = photo.is_clip if photo is not None else data["photo"].clip_info is not None
             recipe = Recipe(
                 styles=form.mix(cast(Style, main_style)),  # the form requires a style or a style image
                 strength=data["strength"] / 100,
                 colors=data["colors"] / 100,
                 brush=data["brush"],
-                max_side=data["max_side"],
+                max_side=data["clip_side"] if clip else data["max_side"],
             )
-            if photo is not None:
-                return submit_stylization(user, photo, recipe)
-            upload = data["photo"]
+            if photo is not None or upload is None:
+                return submit_stylization(user, cast(Photo, photo), recipe)
+            if upload.clip_info is not None:
+                return submit_clip(user, upload, upload.clip_info, recipe)
             return submit_upload(user, upload.image, upload.image_info, recipe)
     except QuotaExceeded as exc:
         form.add_error(None, str(exc))
@@ -115,7 +118,8 @@ def _new_stylization(request: HttpRequest, template: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         stylization = _submit(request, form)
         if stylization:
-            messages.success(request, "Your photo is uploaded. This page shows the painting as soon as it is ready.")
+            what = "clip" if stylization.photo.is_clip else "photo"
+            messages.success(request, f"Your {what} is uploaded. This page shows the painting as soon as it is ready.")
             _tell_about_animations(request, form)
             if wants_json(request):
                 return JsonResponse({"redirect": reverse("gallery:detail", args=[stylization.pk])}, status=201)
@@ -124,6 +128,8 @@ def _new_stylization(request: HttpRequest, template: str) -> HttpResponse:
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     limits = {
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+        "max_clip_bytes": settings.STYLIZER_CLIP_MAX_BYTES,
+        "max_clip_seconds": settings.STYLIZER_CLIP_MAX_SECONDS,
         "max_pixels": settings.STYLIZER_MAX_PIXELS,
         "min_side": settings.STYLIZER_MIN_SIDE,
         "style_side": STYLE_IMAGE_MAX_SIDE,
@@ -143,7 +149,7 @@ def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         "strength": source.strength_percent,
         "colors": source.colors_percent,
         "brush": source.brush,
-        "max_side": source.max_side,
+        "clip_side" if source.photo.is_clip else "max_side": source.max_side,
     }
     for rank, weight in zip(("main", "second", "third"), weights, strict=False):
         initial["style" if rank == "main" else f"{rank}_style"] = weight.style_id
@@ -168,7 +174,9 @@ def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         if stylization:
             messages.success(request, "Your restyle is queued.")
             return redirect("gallery:detail", stylization.pk)
-    preview = preview_config(form, reverse("gallery:file", args=[source.pk, "photo"]))
+    # A clip's live preview paints its middle frame (the stored "before" frame), the frame its recipe is measured on.
+    photo_kind = "preview" if source.photo.is_clip else "photo"
+    preview = preview_config(form, reverse("gallery:file", args=[source.pk, photo_kind]))
     return render(request, "gallery/restyle.html", {"form": form, "source": source, "preview": preview})
 
 

@@ -9,7 +9,7 @@
   var url = container.getAttribute("data-status-url");
   var POLL_MS = 1000;
   // What the placeholder says until the result arrives (as templates/gallery/_waiting_text.html).
-  var WAITING_TEXT = { queued: "Waiting in line…", running: "Painting your photo…", failed: "No result" };
+  var WAITING_TEXT = { queued: "Waiting in line…", running: "Painting your photo…", failed: "No result", cancelled: "Cancelled" };
 
   function pending() {
     return Array.prototype.filter.call(
@@ -54,6 +54,13 @@
       var place = info.position === 1 ? "next in line" : ordinal(info.position) + " in line";
       if (!known) return place;
       return place + (late ? ", taking longer than expected" : ", ready in about " + duration(info.eta_seconds));
+    }
+    if (info.status === "running" && info.cancelling) return "stopping…";
+    if (info.status === "running" && info.frames_total) {
+      var frames = "frame " + info.frames_done + " of " + info.frames_total;
+      if (!known) return "painting, " + frames;
+      if (late) return "painting, " + frames + ", taking longer than expected";
+      return "painting, " + frames + (info.eta_seconds > 0 ? ", about " + duration(info.eta_seconds) + " left" : ", almost there");
     }
     if (info.status === "running") {
       if (!known) return "painting…";
@@ -106,6 +113,12 @@
       if (!error) { error = document.createElement("span"); error.className = "error-text"; error.setAttribute("data-role", "error"); el.appendChild(error); }
       error.textContent = info.error;
       error.hidden = false;
+    }
+    if (info.status !== "queued" && info.status !== "running") show(el, "pending-only", false);
+    // A finished clip on its own page: the page plays it (a <video> or an animation), so load it afresh.
+    if (info.status === "done" && info.kind && info.kind !== "image" && el.classList.contains("detail")) {
+      window.location.reload();
+      return;
     }
     if (info.status !== "done") {
       label(el, info);
