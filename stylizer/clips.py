@@ -169,8 +169,9 @@ def open_video(source: Source) -> Any:
             with open(source, "rb") as handle:
                 head = handle.read(12)
         else:
-            head = _rewind(source).read(12)
-            _rewind(source)
+            source.seek(0)
+            head = source.read(12)
+            source.seek(0)
         if _looks_like_video(head):
             raise ClipRejected(DAMAGED_CLIP) from None
         raise NotAClip(NOT_A_CLIP) from None
