@@ -89,14 +89,15 @@ class StylizationAdmin(admin.ModelAdmin):
         "owner",
         "style",
         "status",
+        "kind",
         "timeline",
         "engine",
         "controls",
         "error",
         "is_public",
     ]
-    list_filter = ["status", "engine", ("created", admin.DateFieldListFilter), "is_public"]
-    list_select_related = ["owner", "style"]
+    list_filter = ["status", "photo__kind", "engine", ("created", admin.DateFieldListFilter), "is_public"]
+    list_select_related = ["owner", "style", "photo"]
     search_fields = ["owner__username"]
     date_hierarchy = "created"
     readonly_fields = [field.name for field in Stylization._meta.fields]
@@ -113,6 +114,15 @@ class StylizationAdmin(admin.ModelAdmin):
         if not stylization.thumbnail:
             return "—"
         return _thumbnail(reverse("gallery:file", args=[stylization.pk, "thumbnail"]))
+
+    @admin.display(description="Kind", ordering="photo__kind")
+    def kind(self, stylization: Stylization) -> str:
+        """A photo, or a clip with its frames painted of its total and its length."""
+        photo = stylization.photo
+        if not photo.is_clip:
+            return photo.get_kind_display()
+        total = stylization.frames_total or photo.frame_count
+        return f"{photo.get_kind_display()}, {stylization.frames_done}/{total} frames, {photo.seconds:.1f} s"
 
     @admin.display(description="ID")
     def short_id(self, stylization: Stylization) -> str:

@@ -194,9 +194,16 @@ class StylizationForm(RefusableForm, forms.Form):
     )
 
     def __init__(
-        self, *args, user, with_photo: bool = True, photo_size: tuple[int, int] | None = None, **kwargs
+        self,
+        *args,
+        user,
+        with_photo: bool = True,
+        photo_size: tuple[int, int] | None = None,
+        clip: bool | None = None,
+        **kwargs,
     ) -> None:
-        """``with_photo=False`` is a restyle of a stored photo of ``photo_size`` (width, height px, upright)."""
+        """``with_photo=False`` is a restyle of a stored photo of ``photo_size`` (width, height px, upright);
+        ``clip`` True or False keeps only the size control of a clip or of a photo (a restyle knows which)."""
         super().__init__(*args, **kwargs)
         self.photo_size = photo_size
         if not with_photo:
@@ -206,12 +213,16 @@ class StylizationForm(RefusableForm, forms.Form):
         for name in ("style", "second_style", "third_style"):
             cast(forms.ModelChoiceField, self.fields[name]).queryset = styles
         side_choices = output_side_choices()
-        cast(forms.TypedChoiceField, self.fields["max_side"]).choices = side_choices
         sides = [side for side, _ in side_choices]
-        self.fields["max_side"].initial = min(settings.STYLIZER_MAX_SIDE, max(sides))
+        if "max_side" in self.fields:
+            cast(forms.TypedChoiceField, self.fields["max_side"]).choices = side_choices
+            self.fields["max_side"].initial = min(settings.STYLIZER_MAX_SIDE, max(sides))
+        if clip is not None:
+            del self.fields["max_side" if clip else "clip_side"]
         clip_sides = clip_side_choices()
-        cast(forms.TypedChoiceField, self.fields["clip_side"]).choices = clip_sides
-        self.fields["clip_side"].initial = min(settings.STYLIZER_CLIP_MAX_SIDE, max(side for side, _ in clip_sides))
+        if "clip_side" in self.fields:
+            cast(forms.TypedChoiceField, self.fields["clip_side"]).choices = clip_sides
+            self.fields["clip_side"].initial = min(settings.STYLIZER_CLIP_MAX_SIDE, max(side for side, _ in clip_sides))
         self.engine = settings.STYLIZER_ENGINE
         self.supports_bottleneck = self.engine in BOTTLENECK_ENGINES
         if not self.supports_bottleneck:
@@ -237,7 +248,7 @@ class StylizationForm(RefusableForm, forms.Form):
     weight_fields = ("main_weight", "second_weight", "third_weight")
 
     def control_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.CONTROL_FIELDS]
+        return [self[name] for name in self.CONTROL_FIELDS if name in self.fields]
 
     @property
     def controls_open(self) -> bool:
@@ -271,7 +282,7 @@ class StylizationForm(RefusableForm, forms.Form):
             problem = photo_size_problem((photo.image_info.width, photo.image_info.height), cleaned["max_side"])
             if problem:
                 self.add_error("photo", problem)
-        elif self.photo_size and not self.has_error("max_side"):
+        elif self.photo_size and "max_side" in self.fields and not self.has_error("max_side"):
             problem = photo_size_problem(self.photo_size, cleaned["max_side"], restyle=True)
             if problem:
                 self.add_error("max_side", problem)

@@ -11,6 +11,7 @@ which the script fills in. The words about the image file itself are
 
 from __future__ import annotations
 
+from stylizer import clips
 from stylizer.pipeline import DAMAGED, TOO_MANY_PIXELS, UPLOAD_FORMATS
 
 # The file.
@@ -53,6 +54,8 @@ SEND_TOO_LARGE = "This file is too large to send."
 SEND_FAILED = "The upload failed ({status}). Please try again."
 SEND_UNREACHED = "The upload did not reach us. Check your connection and try again."
 SENT = "100 %, done"
+#: What the page says of a clip it can play (its length and size come from the browser).
+CLIP_FACTS = "{facts}, {width} × {height} px, {seconds} s: a clip, every frame painted"
 
 
 def client_messages() -> dict[str, str | dict[str, str]]:
@@ -78,6 +81,10 @@ def client_messages() -> dict[str, str | dict[str, str]]:
         "send_failed": SEND_FAILED,
         "send_unreached": SEND_UNREACHED,
         "sent": SENT,
+        "clip_facts": CLIP_FACTS,
+        "clip_too_long": clips.TOO_LONG,
+        "clip_too_large": clips.TOO_LARGE,
+        "not_a_clip": NOT_AN_IMAGE + " " + clips.UPLOAD_CLIPS,
     }
 
 

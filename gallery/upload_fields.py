@@ -124,7 +124,7 @@ class PhotoOrClipField(ImageUploadField):
             raise forms.ValidationError(
                 messages.FILE_TOO_LARGE.format(size=filesizeformat(upload.size), limit=filesizeformat(limit))
             )
-        upload.clip_info = None
+        upload.clip_info = upload.image = upload.image_info = None
         try:
             if clips.is_animation(upload):
                 upload.clip_info = clips.probe_clip(upload, clips.limits_from_settings())

@@ -47,7 +47,7 @@ NOT_A_CLIP = f"This file is not a photo or a clip we can read. {pipeline.UPLOAD_
 DAMAGED_CLIP = "This clip is damaged or incomplete and cannot be read. Try exporting it again."
 NO_VIDEO = "This file has no picture, only sound (or nothing at all). Upload a clip with video."
 UNKNOWN_CODEC = "We cannot decode this clip's video ({codec}). Try exporting it as H.264 MP4."
-TOO_LONG = "This clip is {seconds:.1f} s long; the limit is {limit:g} s. Trim it and try again."
+TOO_LONG = "This clip is {seconds} s long; the limit is {limit} s. Trim it and try again."
 TOO_LARGE = "This clip is {width} x {height} px; the limit is {long} x {short} px (either way up)."
 TOO_MANY_FRAMES = (
     "This clip has {frames} frames; the limit is {limit} ({limit_seconds:g} s at {fps} frames per second)."
@@ -82,14 +82,14 @@ class ClipLimits:
 
     def check_length(self, seconds: float, frames: int) -> None:
         if seconds > self.seconds + 0.05:
-            raise ClipRejected(TOO_LONG.format(seconds=seconds, limit=self.seconds))
+            raise ClipRejected(TOO_LONG.format(seconds=f"{seconds:.1f}", limit=f"{self.seconds:g}"))
         if frames > self.frames:
             raise self.too_many_frames(str(frames))
 
     def too_many_frames(self, frames: str) -> ClipRejected:
         fps = round(self.frames / self.seconds) if self.seconds > 0 else self.frames
         return ClipRejected(
-            TOO_MANY_FRAMES.format(frames=frames, limit=self.frames, limit_seconds=self.seconds, fps=fps)
+            TOO_MANY_FRAMES.format(frames=frames, limit=self.frames, limit_seconds=f"{self.seconds:g}", fps=fps)
         )
 
 
@@ -289,7 +289,8 @@ def _probe_video(container: Any, limits: ClipLimits) -> ClipInfo:
         first = packet.pts if first is None else min(first, packet.pts)
         last = end if last is None else max(last, end)
         if last is not None and first is not None and float((last - first) * stream.time_base) > limits.seconds + 1:
-            raise ClipRejected(TOO_LONG.format(seconds=float((last - first) * stream.time_base), limit=limits.seconds))
+            longer = f"more than {limits.seconds + 1:g}"  # it stopped being read there
+            raise ClipRejected(TOO_LONG.format(seconds=longer, limit=f"{limits.seconds:g}"))
     # Fewer frames than the container's own index lists: the file was cut short.
     if frames == 0 or first is None or last is None or (stream.frames and frames < stream.frames):
         raise ClipRejected(DAMAGED_CLIP)

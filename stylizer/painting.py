@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -158,12 +159,11 @@ def blend_weight(
 
 
 def _box(image: np.ndarray, radius: int) -> np.ndarray:
-    """Mean over a (2 radius + 1) px square window, mirrored at the edges; float64."""
-    pad = ((radius + 1, radius),) * 2 + ((0, 0),) * (image.ndim - 2)
-    sums = np.pad(image.astype(np.float64), pad, mode="reflect").cumsum(0).cumsum(1)
-    width = 2 * radius + 1
-    window = sums[width:, width:] - sums[:-width, width:] - sums[width:, :-width] + sums[:-width, :-width]
-    mean: np.ndarray = window / width**2
+    """Mean over a (2 radius + 1) px square window, mirrored at the edges (OpenCV's box filter); float64."""
+    side = 2 * radius + 1
+    mean: np.ndarray = cv2.boxFilter(
+        image.astype(np.float64), -1, (side, side), normalize=True, borderType=cv2.BORDER_REFLECT_101
+    )
     return mean
 
 

@@ -230,7 +230,7 @@ def test_dashboard_figures_on_known_rows(admin_client, alice, public_style):
     row("queued", created_ago=60)
 
     figures = dashboard_figures(now=now)
-    assert figures["by_status"] == {"queued": 1, "running": 1, "done": 6, "failed": 3}
+    assert figures["by_status"] == {"queued": 1, "running": 1, "done": 6, "failed": 3, "cancelled": 0}
     assert (figures["finished_24h"], figures["failed_24h"]) == (5, 2)
     assert figures["median_seconds"] == 3.0
     assert figures["p95_seconds"] == 10.0

@@ -17,7 +17,7 @@ import yaml
 
 from .helpers import REPO
 
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "worker-clips", "beat")
 ALL_SERVICES = (*APP_SERVICES, "redis", "postgres", "nginx", "portainer")
 
 
@@ -63,6 +63,9 @@ def test_web_worker_and_beat_share_one_image_and_env_file_through_the_anchor(com
     assert "celery -A picstylist worker" in compose["services"]["worker"]["command"]
     assert "--concurrency=${CELERY_WORKER_CONCURRENCY" in compose["services"]["worker"]["command"]
     assert "celery -A picstylist beat" in compose["services"]["beat"]["command"]
+    # Photos and clips on queues (and workers) of their own: a clip never holds a photo back.
+    assert "--queues celery " in compose["services"]["worker"]["command"]
+    assert "--queues ${STYLIZER_CLIP_QUEUE:-clips}" in compose["services"]["worker-clips"]["command"]
 
 
 def test_every_variable_is_documented_in_env_example(compose):
@@ -174,7 +177,9 @@ def test_nginx_accepts_the_config_with_throwaway_certificates(tmp_path):
 
 def test_nginx_upload_limit_matches_djangos():
     values = env_example()
-    django_limit = int(values["MAX_UPLOAD_BYTES"]) + 1024 * 1024  # DATA_UPLOAD_MAX_MEMORY_SIZE: form overhead
+    # The larger of a photo's and a clip's limit, and the form's overhead (DATA_UPLOAD_MAX_MEMORY_SIZE's margin).
+    largest = max(int(values["MAX_UPLOAD_BYTES"]), int(values["STYLIZER_CLIP_MAX_BYTES"]))
+    django_limit = largest + 1024 * 1024
     nginx_limit = int(values["NGINX_MAX_BODY_SIZE"].rstrip("m")) * 1024 * 1024
     assert nginx_limit >= django_limit
     assert nginx_limit - django_limit <= 1024 * 1024

@@ -39,9 +39,10 @@ def allows_webassembly(view: Callable[P, HttpResponse]) -> Callable[P, HttpRespo
     return cast(Callable[P, HttpResponse], csp_update(WASM_CSP)(view))  # type: ignore[arg-type]
 
 
-def preview_config(form: Any, photo_url: str | None = None) -> dict[str, Any]:
+def preview_config(form: Any, photo_url: str | None = None, *, photo_is_clip: bool = False) -> dict[str, Any]:
     """What the page's preview script needs, for ``json_script``: the runtime and networks' static URLs,
-    the painting's constants (stylizer.painting), where to read a style's bottleneck, and its words."""
+    the painting's constants (stylizer.painting), where to read a style's bottleneck, and its words.
+    ``photo_url``: the stored photo a restyle paints (a clip's middle frame, ``photo_is_clip``)."""
     return {
         "enabled": bool(getattr(form, "supports_bottleneck", False)),
         "runtime": static("browser/onnxruntime-web/ort.wasm.min.mjs"),
@@ -52,6 +53,7 @@ def preview_config(form: Any, photo_url: str | None = None) -> dict[str, Any]:
         "brush_sides": BRUSH_SIDES,
         "default_brush": DEFAULT_BRUSH,
         "default_max_side": settings.STYLIZER_MAX_SIDE,
+        "default_clip_side": settings.STYLIZER_CLIP_MAX_SIDE,
         "probe_side": STRENGTH_PROBE_SIDE,
         "preview_side": PREVIEW_SIDE,
         "camera_side": CAMERA_SIDE,
@@ -59,6 +61,7 @@ def preview_config(form: Any, photo_url: str | None = None) -> dict[str, Any]:
         "style_bottleneck": reverse("gallery:style_bottleneck", args=[_PLACEHOLDER]),
         "id_placeholder": str(_PLACEHOLDER),
         "photo": photo_url,
+        "photo_is_clip": photo_is_clip,
         "words": preview_words(),
     }
 

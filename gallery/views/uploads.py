@@ -36,7 +36,7 @@ STORAGE_DOWN = "We could not store your file just now. Nothing was saved; please
 def _tell_about_animations(request: HttpRequest, form) -> None:
     for name in ("photo", "style_image", "image"):
         upload = form.cleaned_data.get(name)
-        if upload is not None and upload.image_info is not None and upload.image_info.frames > 1:
+        if upload is not None and getattr(upload, "image_info", None) and upload.image_info.frames > 1:
             what = "photo" if name == "photo" else "style image"
             messages.info(
                 request, f"Your {what} is animated ({upload.image_info.frames} frames); we used its first frame."
@@ -130,6 +130,8 @@ def _new_stylization(request: HttpRequest, template: str) -> HttpResponse:
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "max_clip_bytes": settings.STYLIZER_CLIP_MAX_BYTES,
         "max_clip_seconds": settings.STYLIZER_CLIP_MAX_SECONDS,
+        "clip_long_side": settings.STYLIZER_CLIP_MAX_LONG_SIDE,
+        "clip_short_side": settings.STYLIZER_CLIP_MAX_SHORT_SIDE,
         "max_pixels": settings.STYLIZER_MAX_PIXELS,
         "min_side": settings.STYLIZER_MIN_SIDE,
         "style_side": STYLE_IMAGE_MAX_SIDE,
@@ -165,6 +167,7 @@ def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         user=request.user,
         with_photo=False,
         photo_size=(source.photo.width, source.photo.height),
+        clip=source.photo.is_clip,
         initial=initial,
     )
     if request.method == "POST":
@@ -176,7 +179,9 @@ def restyle(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             return redirect("gallery:detail", stylization.pk)
     # A clip's live preview paints its middle frame (the stored "before" frame), the frame its recipe is measured on.
     photo_kind = "preview" if source.photo.is_clip else "photo"
-    preview = preview_config(form, reverse("gallery:file", args=[source.pk, photo_kind]))
+    preview = preview_config(
+        form, reverse("gallery:file", args=[source.pk, photo_kind]), photo_is_clip=source.photo.is_clip
+    )
     return render(request, "gallery/restyle.html", {"form": form, "source": source, "preview": preview})
 
 

@@ -15,7 +15,40 @@ function canvasOf(width, height) {
  */
 export function decode(source) {
   if (source && source.data && !(source instanceof ImageData)) source = new ImageData(source.data, source.width, source.height);
+  if (isVideo(source)) return videoFrame(source).then((found) => found.bitmap);
   return createImageBitmap(source, { imageOrientation: "from-image", colorSpaceConversion: "none" });
+}
+
+/** Whether a file is a video (by its type; the page's checks sniff its first bytes too). */
+export function isVideo(file) {
+  return file instanceof Blob && /^video\//.test(file.type);
+}
+
+/**
+ * The middle frame of a video file, upright, as the worker measures a clip's recipe on it
+ * (stylizer.clip_render): {bitmap, width, height, seconds}; rejects where this browser cannot play it.
+ */
+export function videoFrame(file) {
+  return new Promise((resolve, reject) => {
+    const video = document.createElement("video");
+    const url = URL.createObjectURL(file);
+    const finish = (settle) => (value) => {
+      URL.revokeObjectURL(url);
+      video.removeAttribute("src");
+      video.load();
+      settle(value);
+    };
+    video.muted = true;
+    video.playsInline = true;
+    video.preload = "auto";
+    video.onerror = finish(() => reject(new Error("this browser cannot play this video")));
+    video.onloadedmetadata = () => { video.currentTime = Number.isFinite(video.duration) ? video.duration / 2 : 0; };
+    video.onseeked = () => {
+      const facts = { width: video.videoWidth, height: video.videoHeight, seconds: video.duration };
+      createImageBitmap(video).then((bitmap) => finish(resolve)({ ...facts, bitmap }), finish(reject));
+    };
+    video.src = url;
+  });
 }
 
 /**
@@ -80,7 +113,7 @@ export async function fitted(bitmap, width, height) {
  * only to paint them); null where this browser cannot show it.
  */
 export function imageSize(file) {
-  if (!(file instanceof Blob)) return Promise.resolve(null);
+  if (!(file instanceof Blob) || isVideo(file)) return Promise.resolve(null);
   return new Promise((resolve) => {
     const url = URL.createObjectURL(file);
     const image = new Image();

@@ -5,7 +5,7 @@ import { centerSquare, decode } from "./preview-images.js";
 /** The long side (px) a style image is read at before its square is taken (stylizer.render.style_array). */
 const STYLE_FIT_SIDE = 1024;
 
-/** {styles: [style id or own File], weights, strength 0-1, colors 0-1, brush, maxSide} of the form now. */
+/** {styles: [style id or own File], weights, strength 0-1, colors 0-1, brush, maxSide, clipSide} of the form now. */
 export function readRecipe(form, config) {
   const value = (name) => { const field = form.elements[name]; return field && field.value !== undefined ? field.value : ""; };
   const percent = (name) => { const v = parseInt(value(name), 10); return Number.isFinite(v) ? Math.min(100, Math.max(0, v)) / 100 : 1; };
@@ -29,6 +29,7 @@ export function readRecipe(form, config) {
     strength: percent("strength"), colors: percent("colors"),
     brush: value("brush") || config.default_brush,
     maxSide: parseInt(value("max_side"), 10) || config.default_max_side,
+    clipSide: parseInt(value("clip_side"), 10) || config.default_clip_side,
   };
 }
 

@@ -4,7 +4,7 @@
 // to the server for it but the styles' cached bottlenecks (once per style). Steps as stylizer.painting.paint:
 // the network runs at the brush's working size; the result is shown PREVIEW_SIDE px on its long side.
 // Without JavaScript, WebAssembly or the networks the page works as before, with a one-line note.
-import { centerSquare, decode, draw, fitted, imageSize } from "./preview-images.js";
+import { centerSquare, decode, draw, fitted, imageSize, isVideo } from "./preview-images.js";
 import { blend, blendWeight, fittedSize, lanczosResize, meanDifference, mixBottlenecks, mixColors, sizeForLongSide } from "./preview-math.js";
 import { canRun, loadNetworks } from "./preview-network.js";
 import { mixKey, readRecipe, styleBottlenecks } from "./preview-recipe.js";
@@ -44,10 +44,12 @@ function start(figure, config) {
   let pending = false;
 
   async function render(r) {
-    const [width, height] = fittedSize(photo.bitmap.width, photo.bitmap.height, r.maxSide);
+    // A clip's output size is the clip size control's; its middle frame stands for it (stylizer.clip_render).
+    const side = photo.clip ? r.clipSide : r.maxSide;
+    const [width, height] = fittedSize(photo.bitmap.width, photo.bitmap.height, side);
     const [workWidth, workHeight] = sizeForLongSide(width, height, config.brush_sides[r.brush]);
     const [shownWidth, shownHeight] = fittedSize(width, height, config.preview_side);
-    const at = photo.key + ":" + r.maxSide;
+    const at = photo.key + ":" + side;
     // The photo at the output size, then at the working size and the preview's (as the worker resamples it).
     const output = await remember(at, () => fitted(photo.bitmap, width, height));
     const shown = await remember(at + ":shown", async () => lanczosResize(output, shownWidth, shownHeight));
@@ -141,7 +143,7 @@ function start(figure, config) {
     if (!busy) loop();
   }
 
-  async function usePhoto(source) {
+  async function usePhoto(source, clip = isVideo(source)) {
     const count = ++photoCount;
     photo = null;
     photoProblem = null;
@@ -153,7 +155,7 @@ function start(figure, config) {
       if (size && size.width * size.height > config.max_pixels) throw new RangeError("over the pixel limit");
       const bitmap = await decode(source);
       if (count !== photoCount) return bitmap.close();
-      photo = { key: "photo" + count, bitmap };
+      photo = { key: "photo" + count, bitmap, clip };
     } catch (error) {
       // A file the browser does not decode (HEIC, TIFF, a damaged one): no preview of it, nothing of the last.
       if (count !== photoCount) return;
@@ -178,7 +180,7 @@ function start(figure, config) {
     // The stored photo (restyle page); from object storage this needs the bucket's CORS rule (README).
     fetch(config.photo)
       .then((answer) => { if (!answer.ok) throw new Error("photo " + answer.status); return answer.blob(); })
-      .then(usePhoto, () => say(config.words.failed));
+      .then((blob) => usePhoto(blob, !!config.photo_is_clip), () => say(config.words.failed));
   }
   else changed();
 }

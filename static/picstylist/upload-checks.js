@@ -28,15 +28,20 @@ function sniff(file) {
     if (text.slice(0, 2) === "BM") return found("BMP");
     if (text.slice(0, 4) === "II*\x00" || text.slice(0, 4) === "MM\x00*") return found("TIFF");
     if (text.slice(4, 8) === "ftyp" && /^(heic|heix|heim|heis|hevc|hevx|mif1|msf1|avif)$/.test(text.slice(8, 12))) return found("HEIF");
+    // Videos, as stylizer.clips opens them: MP4 and MOV (an ISO "ftyp" box), WebM and Matroska (EBML).
+    if (text.slice(4, 8) === "ftyp" || (b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3)) return found("VIDEO");
     return null;
   });
 }
 
+/** Formats that may hold a clip: a video, or an animated GIF, WebP or PNG (the server tells which). */
+const CLIP_FORMATS = new Set(["VIDEO", "GIF", "WEBP", "PNG"]);
+
 /**
- * The checks under the site's limits: {maxBytes, maxPixels, minSide, styleSide} (0: not checked).
- * Each problem is a message, or null where there is none.
+ * The checks under the site's limits: {maxBytes, maxPixels, minSide, styleSide, maxClipBytes, maxClipSeconds,
+ * clipLongSide, clipShortSide} (0: not checked). Each problem is a message, or null where there is none.
  */
-export function checks({ maxBytes, maxPixels, minSide, styleSide }) {
+export function checks({ maxBytes, maxPixels, minSide, styleSide, maxClipBytes = 0, maxClipSeconds = 0, clipLongSide = 0, clipShortSide = 0 }) {
   // The same words as the server (gallery.forms.ImageUploadField) for a size it refuses, else null.
   function sizeProblem(width, height) {
     const pixels = width * height;
@@ -62,21 +67,35 @@ export function checks({ maxBytes, maxPixels, minSide, styleSide }) {
   }
 
   // What a file's size and first bytes tell; resolves to {problem} or {format, width, height}.
-  function screen(file) {
+  // `clips`: the photo field, which takes clips too (gallery.upload_fields.PhotoOrClipField).
+  function screen(file, clips = false) {
     if (file.size === 0) return Promise.resolve({ problem: say("file_empty") });
-    if (maxBytes && file.size > maxBytes) {
-      return Promise.resolve({ problem: say("file_too_large", { size: fileSize(file.size), limit: fileSize(maxBytes) }) });
-    }
     return sniff(file).then((found) => {
-      if (!found) return { problem: say("not_an_image", { name: file.name }) };
+      if (!found) return { problem: say(clips ? "not_a_clip" : "not_an_image", { name: file.name }) };
+      if (found.format === "VIDEO" && !clips) return { problem: say("not_an_image", { name: file.name }) };
+      // A video may be up to the clip limit; a GIF, WebP or PNG too, in case it is animated (the server tells).
+      const limit = found.format === "VIDEO" ? maxClipBytes : clips && CLIP_FORMATS.has(found.format) ? Math.max(maxBytes, maxClipBytes) : maxBytes;
+      if (limit && file.size > limit) return { problem: say("file_too_large", { size: fileSize(file.size), limit: fileSize(limit) }) };
       if (found.width && found.height && maxPixels && found.width * found.height > maxPixels) return { problem: sizeProblem(found.width, found.height) };
       return found;
     });
   }
 
+  // The same words as the server (stylizer.clips.ClipLimits) for a clip of {width, height, seconds}, else null.
+  function clipProblem({ width, height, seconds }) {
+    if (maxClipSeconds && seconds > maxClipSeconds + 0.05) {
+      return say("clip_too_long", { seconds: seconds.toFixed(1), limit: String(maxClipSeconds) });
+    }
+    if (clipLongSide && clipShortSide && (Math.max(width, height) > clipLongSide || Math.min(width, height) > clipShortSide)) {
+      return say("clip_too_large", { width, height, long: clipLongSide, short: clipShortSide });
+    }
+    return null;
+  }
+
   return {
     sizeProblem,
     screen,
+    clipProblem,
 
     // A photo of width x height px, at the output size maxSide (gallery.forms.photo_size_problem).
     photoFitProblem(width, height, maxSide) {

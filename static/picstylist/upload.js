@@ -7,6 +7,7 @@ import { checks, fileSize } from "./upload-checks.js";
 import { errorBoxes } from "./upload-errors.js";
 import { say } from "./upload-messages.js";
 import { uploader } from "./upload-send.js";
+import { videoFrame } from "./preview-images.js";
 import { styleProblems } from "./upload-styles.js";
 
 const form = document.querySelector('[data-role="upload-form"]');
@@ -25,6 +26,10 @@ function start(form) {
     maxPixels: limit("data-max-pixels"),
     minSide: limit("data-min-side"),
     styleSide: limit("data-style-side"),
+    maxClipBytes: limit("data-max-clip-bytes"),
+    maxClipSeconds: parseFloat(form.getAttribute("data-max-clip-seconds")) || 0,
+    clipLongSide: limit("data-clip-long-side"),
+    clipShortSide: limit("data-clip-short-side"),
   });
   const errors = errorBoxes(form);
   const upload = uploader(form, errors);
@@ -58,8 +63,9 @@ function start(form) {
     let promise;
     if (!file) promise = Promise.resolve(say("photo_missing"));
     else {
-      promise = check.screen(file).then((found) => {
+      promise = check.screen(file, true).then((found) => {
         if (found.problem) return found.problem;
+        if (found.format === "VIDEO") return inspectClip(file);
         return loadPreview(file).then((dimensions) => {
           const facts = file.name + ", " + fileSize(file.size);
           if (!dimensions) {
@@ -78,6 +84,30 @@ function start(form) {
     }
     checked = { file, promise };
     return promise;
+  }
+
+  // A video: its middle frame previewed (the frame the worker measures the recipe on), its length and
+  // size checked as the server will; a video this browser cannot play is left to the server.
+  function inspectClip(file) {
+    const facts = file.name + ", " + fileSize(file.size);
+    return videoFrame(file).then((frame) => {
+      const problem = check.clipProblem(frame);
+      if (problem) { frame.bitmap.close(); return problem; }
+      const canvas = document.createElement("canvas");
+      canvas.width = frame.bitmap.width;
+      canvas.height = frame.bitmap.height;
+      canvas.getContext("2d").drawImage(frame.bitmap, 0, 0);
+      frame.bitmap.close();
+      return new Promise((resolve) => canvas.toBlob((blob) => {
+        if (objectUrl) URL.revokeObjectURL(objectUrl);
+        objectUrl = URL.createObjectURL(blob);
+        preview.src = objectUrl;
+        preview.hidden = false;
+        photoSize = null; // a clip's size is checked against the clip limits, not the photo's output size
+        setInfo(say("clip_facts", { facts, width: frame.width, height: frame.height, seconds: frame.seconds.toFixed(1) }));
+        resolve(null);
+      }, "image/jpeg", 0.9));
+    }, () => { setInfo(say("no_preview", { facts })); return null; });
   }
 
   function setInfo(text) {

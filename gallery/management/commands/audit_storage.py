@@ -14,7 +14,7 @@ from gallery.storage import PRIVATE_PREFIX, PUBLIC_PREFIX
 FILE_FIELDS: dict[type[Photo] | type[Style] | type[Stylization], list[str]] = {
     Photo: ["image"],
     Style: ["image", "thumbnail"],
-    Stylization: ["result_image", "thumbnail", "preview_image"],
+    Stylization: list(Stylization.FILE_FIELDS),  # a clip's card animation and poster too
 }
 
 

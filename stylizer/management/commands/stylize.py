@@ -1,10 +1,15 @@
-"""python manage.py stylize PHOTO STYLE [STYLE ...] [--weights W ...] [--strength PERCENT]
-[--brush SIZE] [--colors PERCENT] [--max-side N] [--engine onnx|tfhub] -o OUT"""
+"""python manage.py stylize PHOTO|CLIP STYLE [STYLE ...] [--weights W ...] [--strength PERCENT]
+[--brush SIZE] [--colors PERCENT] [--max-side N] [--steady PERCENT] [--engine onnx|tfhub] -o OUT
+
+A clip (a video, or an animated GIF, WebP or PNG) is stylized frame by frame:
+a video to an MP4 with its sound (OUT.mp4), an animation to an animated WebP (OUT.webp)."""
 
 from __future__ import annotations
 
 import argparse
 import io
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -12,12 +17,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from stylizer import pipeline
+from stylizer import clips, pipeline
+from stylizer.clip_render import render_clip
 from stylizer.engines import EngineUnavailable, UnsupportedControl
 from stylizer.painting import BRUSH_SIDES, DEFAULT_BRUSH, Controls
 from stylizer.pipeline import ImageRejected
 from stylizer.registry import ENGINE_NAMES
-from stylizer.render import render
+from stylizer.render import StyleSource, render
 from stylizer.runtime import get_engine
 
 #: The site's mix holds at most this many styles (gallery.models.MAX_STYLES_PER_MIX).
@@ -36,7 +42,10 @@ def percent(value: str) -> float:
 
 
 class Command(BaseCommand):
-    help = "Stylize one photo with one to three style images, with the site's controls; writes JPEG (or PNG)."
+    help = (
+        "Stylize one photo or clip with one to three style images, with the site's controls; "
+        "writes JPEG (or PNG) for a photo, MP4 for a video, animated WebP for an animation."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("content", type=Path, help="content image (the photo)")
@@ -60,9 +69,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-side",
             type=int,
-            default=settings.STYLIZER_MAX_SIDE,
-            help="long side of the output in px, at most STYLIZER_MAX_SIDE_CAP; "
-            "the photo is never upscaled (default: %(default)s)",
+            default=None,
+            help="long side of the output in px, at most STYLIZER_MAX_SIDE_CAP (clips: STYLIZER_CLIP_MAX_SIDE_CAP); "
+            f"never upscaled (default: {settings.STYLIZER_MAX_SIDE}, clips {settings.STYLIZER_CLIP_MAX_SIDE})",
+        )
+        parser.add_argument(
+            "--steady",
+            type=percent,
+            default=settings.STYLIZER_CLIP_BLEND,
+            help="clips: 0-95, how much of the previous frame's result carries over where the motion allows "
+            f"(0: off; default: {settings.STYLIZER_CLIP_BLEND * 100:.0f})",
         )
         parser.add_argument(
             "--engine",
@@ -77,9 +93,14 @@ class Command(BaseCommand):
             raise CommandError(f"give at most {MAX_STYLES} styles, got {len(styles)}")
         if weights is not None and (len(weights) != len(styles) or min(weights) <= 0):
             raise CommandError(f"--weights needs one positive number per style ({len(styles)})")
+        controls = Controls(strength=options["strength"], colors=options["colors"], brush=options["brush"])
+        clip = self.clip_info(content)
+        if clip is not None:
+            self.stylize_clip(content, clip, styles, output, controls, options)
+            return
+        max_side = max_side or settings.STYLIZER_MAX_SIDE
         if not 16 <= max_side <= settings.STYLIZER_MAX_SIDE_CAP:
             raise CommandError(f"--max-side must be from 16 to {settings.STYLIZER_MAX_SIDE_CAP} px")
-        controls = Controls(strength=options["strength"], colors=options["colors"], brush=options["brush"])
         try:
             started = time.perf_counter()
             get_engine(engine)
@@ -104,4 +125,69 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{output}: {width}x{height} px, stylized in {seconds:.2f} s "
             f"(engine {engine}, model load {load_seconds:.2f} s)"
+        )
+
+    def clip_info(self, content: Path) -> clips.ClipInfo | None:
+        """The clip's :class:`stylizer.clips.ClipInfo`, or None for a photo; a bad clip stops the command."""
+        try:
+            with content.open("rb") as handle:
+                if not clips.is_animation(handle):
+                    try:
+                        pipeline.inspect_image(handle, settings.STYLIZER_MAX_PIXELS)
+                        return None
+                    except pipeline.NotAnImage:
+                        pass
+                    except ImageRejected:
+                        return None  # an image after all: render() says what is wrong with it
+                return clips.probe_clip(handle, clips.limits_from_settings())
+        except clips.NotAClip:
+            return None  # neither: render() says so, in the photo's words
+        except (OSError, ImageRejected) as exc:
+            raise CommandError(str(exc)) from exc
+
+    def stylize_clip(
+        self,
+        content: Path,
+        info: clips.ClipInfo,
+        styles: list[Path],
+        output: Path,
+        controls: Controls,
+        options: dict[str, Any],
+    ) -> None:
+        max_side = options["max_side"] or settings.STYLIZER_CLIP_MAX_SIDE
+        if not 16 <= max_side <= settings.STYLIZER_CLIP_MAX_SIDE_CAP:
+            raise CommandError(f"--max-side must be from 16 to {settings.STYLIZER_CLIP_MAX_SIDE_CAP} px for a clip")
+        suffix = ".mp4" if info.kind == clips.VIDEO else ".webp"
+        if output.suffix.lower() != suffix:
+            raise CommandError(
+                f"this clip is {'a video' if suffix == '.mp4' else 'an animation'}: name the output *{suffix}"
+            )
+        if not 0.0 <= options["steady"] <= 0.95:
+            raise CommandError("--steady must be from 0 to 95")
+        weights = options["weights"] or [1.0] * len(styles)
+        sources = [
+            StyleSource(weight, image=io.BytesIO(path.read_bytes()))
+            for weight, path in zip(weights, styles, strict=True)
+        ]
+        try:
+            with tempfile.TemporaryDirectory(prefix="picstylist-clip-") as work:
+                rendering = render_clip(
+                    content,
+                    info,
+                    sources,
+                    max_side=max_side,
+                    controls=controls,
+                    work_dir=work,
+                    engine_name=options["engine"],
+                    blend=options["steady"],
+                )
+                output.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(rendering.result, output)
+        except (OSError, ImageRejected, EngineUnavailable, UnsupportedControl) as exc:
+            raise CommandError(str(exc)) from exc
+        width, height = rendering.size
+        self.stdout.write(
+            f"{output}: {width}x{height} px, {rendering.frames} frames ({info.seconds:.1f} s"
+            f"{', with its sound' if info.has_audio else ''}), stylized in {rendering.seconds:.1f} s "
+            f"({rendering.frames / rendering.seconds:.1f} frames/s, engine {options['engine']}, {rendering.encoder})"
         )
