@@ -6,8 +6,10 @@
 - **Speed**: ``stylizer.clip_render.render_clip`` (decode, paint each frame with one recipe, steady, encode
   with the sound) on a ``--seconds`` pan over a shared photo at 25 frames/s, with a tone, at 480p
   (854 x 480) and 720p (1280 x 720), for each brush; frames per second over the whole call.
-- **Steadiness** on three 2 s clips at 480p, medium brush, The Starry Night, each rendered with steadying
-  off (``blend`` 0: every frame its own painting) and on (the default), read back from the MP4s:
+- **Steadiness** on three 2 s clips at 480p (stored losslessly, so the noise reaches the network), medium
+  brush, The Starry Night, through the steps ``render_clip`` takes for each frame (``read_frames``, the
+  recipe measured once on the middle frame, ``apply_recipe``, ``Steadier``), before the encoder, with
+  steadying off (every frame its own painting) and on (the default):
   flicker (mean frame-to-frame change of the result over that of the input) on a still shot with fresh
   noise of sigma 2 grey levels in every frame; the warped difference (each result against the previous one
   carried by the input's optical flow) on a pan; on a moving subject the difference from the frame's own
@@ -25,7 +27,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -44,9 +45,10 @@ from PIL import Image  # noqa: E402
 from benchmarks.common import REPO, STYLE, cores, cpu_model  # noqa: E402
 from stylizer import clips  # noqa: E402
 from stylizer.clip_render import render_clip  # noqa: E402
-from stylizer.painting import BRUSH_SIDES, Controls  # noqa: E402
-from stylizer.render import StyleSource  # noqa: E402
-from stylizer.steady import DEFAULT_BLEND, FlowEstimator, warp  # noqa: E402
+from stylizer.painting import BRUSH_SIDES, Controls, apply_recipe  # noqa: E402
+from stylizer.render import StyleSource, prepare_mix  # noqa: E402
+from stylizer.runtime import get_engine  # noqa: E402
+from stylizer.steady import DEFAULT_BLEND, FlowEstimator, Steadier, warp  # noqa: E402
 from tests import clipmaker  # noqa: E402
 
 SIZES = {"480p": (854, 480), "720p": (1280, 720)}
@@ -87,6 +89,18 @@ def speed(seconds: float, work: Path) -> None:
             print(f"| {name} | {brush} | {frames} | {taken:.1f} | {frames / taken:.1f} | {off} |", flush=True)
 
 
+def paint_frames(path: Path, size: tuple[int, int]) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """The decoded frames, each painted on its own, and the same steadied: render_clip's steps per frame."""
+    engine = get_engine()
+    info = clips.probe_clip(path)
+    inputs = [frame.image for frame in clips.read_frames(path, info, size)]
+    recipe = prepare_mix(engine, inputs[len(inputs) // 2], Controls(brush="medium"), [style()]).recipe
+    plain = [apply_recipe(engine, frame, recipe) for frame in inputs]
+    steadier = Steadier()
+    steady = [steadier.output(apply_recipe(engine, steadier.input(frame), recipe)) for frame in inputs]
+    return inputs, plain, steady
+
+
 def flicker(inputs: list[np.ndarray], results: list[np.ndarray]) -> float:
     """Mean frame-to-frame change of the results over that of the input frames."""
     changes = [difference(results[i], results[i - 1]) for i in range(1, len(inputs))]
@@ -118,15 +132,13 @@ def steadiness(work: Path, sheet: Path | None) -> None:
         f"moving subject, {step} px a frame": clipmaker.moving_subject(size, 50, step=step),
     }
     flow = FlowEstimator()
-    print("\n## Steadiness at 480p, medium brush, from the MP4s (2 s, 50 frames)\n")
+    print("\n## Steadiness at 480p, medium brush, before the encoder (2 s, 50 frames)\n")
     print("| clip | measure | steadying off | on | steadied frame vs its own painting |")
     print("| --- | --- | --- | --- | --- |")
     shown = {}
     for name, frames in made.items():
-        path = clipmaker.write_clip(work / "steady.mp4", frames)
-        inputs = clipmaker.read_video(path)[0]
-        plain = render(path, work / "out", "medium", 0.0, max(size))[0]
-        steady = render(path, work / "out", "medium", DEFAULT_BLEND, max(size))[0]
+        path = clipmaker.write_clip(work / "steady.mp4", frames, lossless=True)
+        inputs, plain, steady = paint_frames(path, size)
         closeness = np.mean([difference(a, b) for a, b in zip(steady, plain, strict=True)])
         if name.startswith("still"):
             label, before, after = "flicker (x the input's change)", flicker(inputs, plain), flicker(inputs, steady)
@@ -149,21 +161,36 @@ def steadiness(work: Path, sheet: Path | None) -> None:
         print(f"\nSheet: {sheet} (rows: input, single-frame painting, steadied; moving subject then still noise)")
 
 
+#: Runs ``manage.py`` with the arguments given and prints the process's own peak RSS (VmHWM, kB) at exit:
+#: per address space, so neither the parent's pages at fork nor anything before exec count.
+PEAK_WRAPPER = (
+    "import atexit, runpy, sys\n"
+    "def peak():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            print('PEAK_KB', line.split()[1])\n"
+    "atexit.register(peak)\n"
+    "sys.argv = ['manage.py', *sys.argv[1:]]\n"
+    "runpy.run_path('manage.py', run_name='__main__')\n"
+)
+
+
 def peak_memory(seconds: float, work: Path) -> None:
     size = SIZES["720p"]
     count = round(seconds * 25)
     path = clipmaker.write_clip(work / "long.mp4", clipmaker.pan(size, count, step=2), audio_seconds=seconds)
     started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "manage.py", "stylize", str(path), str(STYLE), "-o", str(work / "long-out.mp4")],
+    answer = subprocess.run(
+        [sys.executable, "-c", PEAK_WRAPPER, "stylize", str(path), str(STYLE), "-o", str(work / "long-out.mp4")],
         cwd=REPO,
         check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
     )
     taken = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak = int(answer.stdout.rsplit("PEAK_KB", 1)[1].split()[0]) / 1024
     print(f"\n## Memory: a {seconds:g} s 720p clip ({count} frames), medium brush, manage.py stylize\n")
-    print(f"Peak RSS {peak:.0f} MB (engine included); {taken:.0f} s in all, model load included.")
+    print(f"Peak RSS {peak:.0f} MB (VmHWM; engine included); {taken:.0f} s in all, model load included.")
 
 
 def main() -> None:

@@ -272,7 +272,7 @@ class StylizationForm(RefusableForm, forms.Form):
             "max_side",
             "clip_side",
         ):
-            if cleaned.get(name) in (None, ""):
+            if name in self.fields and cleaned.get(name) in (None, ""):
                 cleaned[name] = self.fields[name].initial  # a control left out keeps its default
         # The result is the photo fitted to the output size: refuse a strip under the minimum side.
         photo = cleaned.get("photo")

@@ -34,6 +34,11 @@ CONTENT_TYPES = {
     "bmp": "image/bmp",
     "tif": "image/tiff",
     "heic": "image/heic",
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "webm": "video/webm",
+    "mkv": "video/x-matroska",
+    "avi": "video/x-msvideo",
 }
 #: Every key is written once and never reused, so every object is immutable.
 CACHE_SECONDS = 365 * 24 * 3600

@@ -307,8 +307,9 @@ STYLIZER_CLIP_MAX_FRAMES = env_int("STYLIZER_CLIP_MAX_FRAMES", 900, minimum=1)  
 STYLIZER_CLIP_MAX_BYTES = env_int("STYLIZER_CLIP_MAX_BYTES", 60 * 1024 * 1024, minimum=1)
 STYLIZER_CLIP_MAX_SIDE = env_int("STYLIZER_CLIP_MAX_SIDE", 720, minimum=16)
 STYLIZER_CLIP_MAX_SIDE_CAP = env_int("STYLIZER_CLIP_MAX_SIDE_CAP", 1080, minimum=16)
-# The steadying blend (stylizer.steady): the previous result's share where the flow is trusted; 0: off.
-STYLIZER_CLIP_BLEND = env_float("STYLIZER_CLIP_BLEND", 0.85)
+# Steadying (stylizer.steady): the previous frame's share where the flow is trusted,
+# before and after the network; 0: off.
+STYLIZER_CLIP_BLEND = env_float("STYLIZER_CLIP_BLEND", 0.8)
 # Clips run on their own Celery queue, served by their own worker, so photos never wait behind one.
 STYLIZER_CLIP_QUEUE = env_str("STYLIZER_CLIP_QUEUE", "clips")
 # Clips that run at once over all worker machines (the clip queue's workers).
@@ -341,6 +342,8 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "img-src": image_sources(STORAGES["default"]),
+        # Clips: the upload page reads a video's middle frame from a blob:, result pages play from storage.
+        "media-src": image_sources(STORAGES["default"]),
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "frame-ancestors": ["'none'"],

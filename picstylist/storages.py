@@ -71,8 +71,8 @@ def spaces_storage(
 
 
 def image_sources(storage: dict[str, Any]) -> list[str]:
-    """The CSP ``img-src`` for a ``STORAGES`` entry: this site, the upload page's local preview (blob:),
-    and the bucket and CDN of an S3 storage."""
+    """The CSP ``img-src`` (and ``media-src``) for a ``STORAGES`` entry: this site, the upload page's local
+    preview (blob:), and the bucket and CDN of an S3 storage."""
     sources = ["'self'", "data:", "blob:"]
     options = storage.get("OPTIONS", {})
     if options.get("endpoint_url"):

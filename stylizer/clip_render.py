@@ -89,7 +89,9 @@ def render_clip(
     weight, :func:`prepare_mix`) is measured once, on the middle frame, and
     held for every frame; each frame is painted with
     :func:`stylizer.painting.apply_recipe` and steadied
-    (:class:`stylizer.steady.Steadier`, ``blend`` 0 turns it off). Frames
+    (:class:`stylizer.steady.Steadier`: the input's noise averaged along the
+    motion before the network and the painting blended after it, each with
+    weight ``blend``; 0 turns both off). Frames
     stream from the decoder to the encoders: memory does not grow with the
     clip's length. Files are written into ``work_dir`` (``result.mp4`` or
     ``result.webp``, and ``card.webp``), which the caller removes.
@@ -116,7 +118,7 @@ def render_clip(
     card_size = (card_size[0] - card_size[0] % 2 or 2, card_size[1] - card_size[1] % 2 or 2)
     is_video = info.kind == clips.VIDEO
     result_path = work / ("result.mp4" if is_video else "result.webp")
-    steadier = Steadier(blend)
+    steadier = Steadier(blend, denoise=blend)
     poster = before = b""
     frames = 0
     next_card = 0.0
@@ -130,8 +132,7 @@ def render_clip(
     quality = settings.STYLIZER_JPEG_QUALITY
     with writer, clip_writers.AnimationWriter(work / "card.webp", card_size, quality=70) as card:
         for frame in clips.read_frames(source, info, size, clips.limits_from_settings()):
-            painting = apply_recipe(engine, frame.image, mix.recipe)
-            result = steadier(frame.image, painting)
+            result = steadier.output(apply_recipe(engine, steadier.input(frame.image), mix.recipe))
             if isinstance(writer, clip_writers.VideoWriter):
                 writer.write(result, frame.time)
             else:

@@ -38,6 +38,8 @@ ANIMATION = "animation"
 ANIMATED_FORMATS = frozenset({"GIF", "PNG", "WEBP"})
 #: Extensions stored for each kind of source, by container (PyAV format names, first match) or Pillow format.
 VIDEO_EXTENSIONS = {"mov": "mov", "mp4": "mp4", "matroska": "mkv", "webm": "webm", "avi": "avi"}
+#: Codecs a WebM file may hold (https://www.webmproject.org/docs/container/).
+WEBM_CODECS = frozenset({"vp8", "vp9", "av1", "opus", "vorbis"})
 ANIMATION_EXTENSIONS = {"GIF": "gif", "PNG": "png", "WEBP": "webp"}
 #: Duration (s) browsers give an animation frame with none or under 20 ms.
 DEFAULT_FRAME_SECONDS = 0.1
@@ -50,7 +52,7 @@ UNKNOWN_CODEC = "We cannot decode this clip's video ({codec}). Try exporting it 
 TOO_LONG = "This clip is {seconds} s long; the limit is {limit} s. Trim it and try again."
 TOO_LARGE = "This clip is {width} x {height} px; the limit is {long} x {short} px (either way up)."
 TOO_MANY_FRAMES = (
-    "This clip has {frames} frames; the limit is {limit} ({limit_seconds:g} s at {fps} frames per second)."
+    "This clip has {frames} frames; the limit is {limit} ({limit_seconds} s at {fps} frames per second)."
 )
 TOO_SMALL = "This clip is {width} x {height} px; each side must be at least {min_side} px."
 
@@ -128,10 +130,6 @@ class ClipInfo:
     codec: str
     has_audio: bool = False
     rotation: int = 0
-
-    @property
-    def frames_per_second(self) -> float:
-        return self.frames / self.seconds if self.seconds > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -219,7 +217,13 @@ def _probe_animation(image: Image.Image, limits: ClipLimits) -> ClipInfo:
 
 
 def _video_extension(container: Any) -> str:
+    """The extension to store a video under: WebM for Matroska holding only WebM's codecs (browsers play it)."""
     for name in str(container.format.name).split(","):
+        if name == "mov":  # the ISO family: QuickTime's own brand, else MP4 (browsers play it)
+            return "mov" if str(container.metadata.get("major_brand", "")).strip() == "qt" else "mp4"
+        if name == "matroska":
+            codecs = {stream.codec_context.codec.canonical_name for stream in container.streams if stream.codec_context}
+            return "webm" if codecs <= WEBM_CODECS else "mkv"
         if name in VIDEO_EXTENSIONS:
             return VIDEO_EXTENSIONS[name]
     raise NotAClip(NOT_A_CLIP)
@@ -270,7 +274,7 @@ def _probe_video(container: Any, limits: ClipLimits) -> ClipInfo:
         raise ClipRejected(NO_VIDEO)
     extension = _video_extension(container)
     stream = container.streams.video[0]
-    codec = stream.codec_context.name if stream.codec_context else "an unknown format"
+    codec = stream.codec_context.codec.canonical_name if stream.codec_context else "an unknown format"
     if not stream.codec_context or stream.codec_context.type != "video":
         raise ClipRejected(UNKNOWN_CODEC.format(codec=codec))
     width, height = stream.codec_context.width, stream.codec_context.height

@@ -2,20 +2,27 @@
 
 The style transfer network paints each frame on its own, and it amplifies
 what changes between frames: sensor noise on a still shot becomes brush work
-that shimmers. :class:`Steadier` blends each stylized frame with the previous
-*result*, warped to the current frame by dense optical flow, wherever the
-warp is trustworthy (outside occlusions and scene cuts); elsewhere the frame
-keeps its own stylization. This is the output-side temporal blending of Lai
-et al., "Learning Blind Video Temporal Consistency" (ECCV 2018), which warps
-the previous output by flow and masks occlusions by the warped input's
-error, done here as a fixed filter rather than a trained network; the
-real-time recursive form follows Shekhar, Reimann et al., "Interactive
-Control over Temporal Consistency while Stylizing Video Streams" (EGSR 2023).
+that shimmers, and a pan repaints the same wall differently in every frame.
+:class:`Steadier` works on both sides of the network, wherever dense
+optical flow carries the previous frame onto the current one faithfully
+(outside occlusions and scene cuts):
 
-Per pixel, with ``w`` the warp of the previous result by the flow from the
-current frame to the previous one::
+- before it, the frame's noise is averaged along the motion (a recursive,
+  motion-compensated temporal filter), so the network is shown the same
+  scene the same way from frame to frame;
+- after it, the painting is blended with the previous *result* warped to
+  the current frame: the output-side temporal blending of Lai et al.,
+  "Learning Blind Video Temporal Consistency" (ECCV 2018), which warps the
+  previous output by flow and masks occlusions, done here as a fixed filter
+  rather than a trained network; the real-time recursive form follows
+  Shekhar, Reimann et al., "Interactive Control over Temporal Consistency
+  while Stylizing Video Streams" (EGSR 2023).
 
-    result = painting + blend * trust * (w - painting)
+Per pixel, with ``w(x)`` the warp of the previous frame's ``x`` by the flow
+from the current frame to the previous one::
+
+    frame painted = frame + denoise * trust * (w(frame painted) - frame)
+    result = painting + blend * trust * (w(result) - painting)
 
 ``trust`` is 1 where the blurred current frame and the warped blurred
 previous frame agree within :data:`TRUST_FULL` grey levels, 0 past
@@ -41,8 +48,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-#: The previous result's share where the warp is trusted (0: no steadying).
-DEFAULT_BLEND = 0.85
+#: The previous result's share where the warp is trusted (0: no blending of the paintings).
+DEFAULT_BLEND = 0.8
+#: The previous (cleaned) input frame's share where the warp is trusted (0: no denoising of the input).
+DEFAULT_DENOISE = 0.8
 #: Grey-level (0-255) difference between the frame and the warped previous frame,
 #: both blurred, up to which the warp is fully trusted, and from which not at all.
 TRUST_FULL = 4.0
@@ -131,34 +140,68 @@ def trust(frame: np.ndarray, previous: np.ndarray, flow: np.ndarray, backward: n
 
 
 class Steadier:
-    """Steadies a stream of stylized frames, one at a time, in display order.
+    """Steadies a clip, one frame at a time, in display order, on both sides of the network.
 
-    ``steadier(frame, painting)`` returns the steadied result of one frame:
-    ``frame`` is the input frame and ``painting`` its own stylization, both
-    uint8 H x W x 3 RGB of one size for the whole clip. The first frame's
-    result is its painting. ``blend`` 0 turns steadying off.
+    For each frame: ``steadier.input(frame)`` gives the frame to paint, its
+    noise averaged along the motion (each frame blended with the previous
+    one so made, warped by the flow, with weight ``denoise`` times the
+    trust), so the network sees the same scene the same way from frame to
+    frame and paints it crisply; then ``steadier.output(painting)`` gives the
+    result, the painting blended the same way with the previous result
+    (weight ``blend``), which holds the strokes the network still paints
+    differently from one frame to the next (under a pan, above all). Frames
+    are uint8 H x W x 3 RGB of one size for the whole clip; the first frame
+    passes through both unchanged. ``denoise`` and ``blend`` 0 turn each side
+    off.
+
+    Output blending alone reached the flicker target too, but by averaging
+    many different paintings of the noise, which washed the brushwork out in
+    flat areas; sharing the work between both sides keeps more of it
+    (figures in ``benchmarks/RESULTS.md``).
     """
 
-    def __init__(self, blend: float = DEFAULT_BLEND, flow: FlowEstimator | None = None) -> None:
-        if not 0.0 <= blend < 1.0:
-            raise ValueError(f"blend must be within [0, 1), got {blend}")
-        self.blend = blend
+    def __init__(
+        self, blend: float = DEFAULT_BLEND, denoise: float = DEFAULT_DENOISE, flow: FlowEstimator | None = None
+    ) -> None:
+        for name, value in (("blend", blend), ("denoise", denoise)):
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"{name} must be within [0, 1), got {value}")
+        self.blend, self.denoise = blend, denoise
         self.flow = flow or FlowEstimator()
-        self._frame: np.ndarray | None = None
+        self._frame: np.ndarray | None = None  # the last input frame, as decoded
+        self._cleaned: np.ndarray | None = None  # the last frame painted
         self._result: np.ndarray | None = None
+        self._motion: tuple[np.ndarray, np.ndarray] | None = None  # flow to the previous frame, and its trust
 
-    def __call__(self, frame: np.ndarray, painting: np.ndarray) -> np.ndarray:
-        if frame.shape != painting.shape:
-            raise ValueError(f"frame {frame.shape} and painting {painting.shape} differ in size")
-        previous, result = self._frame, self._result
-        if previous is None or result is None or previous.shape != frame.shape or self.blend == 0.0:
-            steadied = painting
+    def input(self, frame: np.ndarray) -> np.ndarray:
+        """The frame to paint (uint8 H x W x 3): ``frame`` with its noise averaged along the motion."""
+        previous, cleaned = self._frame, self._cleaned
+        self._motion = None
+        if previous is not None and cleaned is not None and previous.shape == frame.shape:
+            if self.blend or self.denoise:
+                flow = self.flow(frame, previous)
+                self._motion = flow, trust(frame, previous, flow, self.flow(previous, frame))
+        self._frame = frame
+        self._cleaned = frame if self._motion is None or not self.denoise else self._mix(frame, cleaned, self.denoise)
+        return self._cleaned
+
+    def output(self, painting: np.ndarray) -> np.ndarray:
+        """The steadied result (uint8 H x W x 3) of the painting of the frame last given to :meth:`input`."""
+        if self._cleaned is None or painting.shape != self._cleaned.shape:
+            raise ValueError("give each frame to input() first, and paint it at its size")
+        result = self._result
+        if self._motion is None or result is None or not self.blend:
+            self._result = painting
         else:
-            flow = self.flow(frame, previous)
-            backward = self.flow(previous, frame)
-            weight = (self.blend * trust(frame, previous, flow, backward))[..., None]
-            base = painting.astype(np.float32)
-            mixed = base + weight * (warp(result, flow).astype(np.float32) - base)
-            steadied = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
-        self._frame, self._result = frame, steadied
-        return steadied
+            self._result = self._mix(painting, result, self.blend)
+        return self._result
+
+    def _mix(self, image: np.ndarray, previous: np.ndarray, share: float) -> np.ndarray:
+        """``image`` blended with ``previous`` warped to it: ``share`` times the trust, per pixel."""
+        if self._motion is None:
+            return image
+        flow, trusted = self._motion
+        weight = (share * trusted)[..., None]
+        base = image.astype(np.float32)
+        mixed = base + weight * (warp(previous, flow).astype(np.float32) - base)
+        return np.clip(np.rint(mixed), 0, 255).astype(np.uint8)

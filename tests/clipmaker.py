@@ -67,6 +67,7 @@ def write_clip(
     codec: str = "libx264",
     container_format: str | None = None,
     faststart: bool = False,
+    lossless: bool = False,
 ) -> Path:
     """Encode ``frames`` (uint8 H x W x 3, even sides) to ``path``.
 
@@ -74,6 +75,7 @@ def write_clip(
     ``rate`` frames/s. ``audio_seconds`` > 0 adds a stereo 440 Hz tone (AAC,
     or Opus in WebM). ``rotation``: degrees counter-clockwise in the display matrix.
     ``faststart``: the MP4's index before its data (as phones and web exports write it).
+    ``lossless``: H.264 at quantiser 0 in 4:4:4, so per-frame noise survives the encoding.
     """
     path = Path(path)
     frames = list(frames)
@@ -81,8 +83,12 @@ def write_clip(
     output = av.open(str(path), "w", format=container_format, options=options)
     video = output.add_stream(codec, rate=rate)
     video.height, video.width = frames[0].shape[:2]
-    video.pix_fmt = "yuv420p"
-    video.time_base = video.codec_context.time_base = Fraction(1, 90_000)
+    video.pix_fmt = "yuv444p" if lossless else "yuv420p"
+    if lossless:
+        video.options = {"qp": "0", "preset": "ultrafast"}
+    # Matroska keeps milliseconds, and libvpx writes its packets in the codec's time base unchanged.
+    tick = Fraction(1, 1000) if path.suffix == ".webm" else Fraction(1, 90_000)
+    video.time_base = video.codec_context.time_base = tick
     if rotation:
         video.set_display_rotation(rotation)
     audio = None
@@ -92,7 +98,7 @@ def write_clip(
     output.start_encoding()
     for index, image in enumerate(frames):
         frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-        frame.pts = round(90_000 * (times[index] if times else index / rate))
+        frame.pts = round((times[index] if times else index / rate) / tick)
         frame.time_base = video.time_base
         for packet in video.encode(frame):
             output.mux(packet)

@@ -43,7 +43,7 @@ def test_a_phone_clip_with_sound_comes_back_upright_with_its_sound(
     stylization = send_clip(alice_client, source, public_style, clip_side=720, strength=80)
     photo = stylization.photo
     assert (photo.kind, photo.width, photo.height, photo.frame_count, photo.has_audio) == ("video", 180, 320, 50, True)
-    assert photo.image.name.endswith(".mov") and photo.image.read() == source.read_bytes()  # kept as sent
+    assert photo.image.name.endswith(".mp4") and photo.image.read() == source.read_bytes()  # kept as sent
     wait_for_status(stylization, {"done", "failed", "cancelled"}, timeout=240)
     assert stylization.status == "done", stylization.error_message
     assert (stylization.result_width, stylization.result_height) == (180, 320)  # never enlarged

@@ -167,3 +167,24 @@ def test_create_default_styles_makes_the_procedural_styles_once(db):
             assert np.asarray(image).std() > 20, f"{style.title} should be a textured image"
     call_command("create_default_styles", "--size", "128")
     assert Style.objects.count() == len(GENERATORS)
+
+
+def test_stylize_paints_a_clip_to_an_mp4_with_its_sound(tmp_path, capsys):
+    from . import clipmaker
+
+    source = clipmaker.write_clip(tmp_path / "c.mp4", clipmaker.pan((320, 180), 20), audio_seconds=0.8, rotation=90)
+    out = tmp_path / "out" / "painted.mp4"
+    call_command("stylize", str(source), str(STYLES_DIR / "the_scream.jpg"), "-o", str(out), "--brush", "bold")
+    frames, times, facts = clipmaker.read_video(out)
+    assert len(frames) == 20 and (facts["width"], facts["height"]) == (180, 320)
+    assert facts["audio"] == "aac" and times[-1] == pytest.approx(0.76, abs=0.01)
+    said = capsys.readouterr().out
+    assert f"{out}: 180x320 px, 20 frames (0.8 s, with its sound), stylized in " in said
+    with pytest.raises(CommandError, match=r"this clip is a video: name the output \*\.mp4"):
+        call_command("stylize", str(source), str(STYLES_DIR / "the_scream.jpg"), "-o", str(tmp_path / "x.jpg"))
+    with pytest.raises(CommandError, match="--max-side must be from 16 to 1080 px for a clip"):
+        call_command("stylize", str(source), str(STYLES_DIR / "the_scream.jpg"), "-o", str(out), "--max-side", "2048")
+    truncated = tmp_path / "cut.mp4"
+    truncated.write_bytes(source.read_bytes()[:2000])
+    with pytest.raises(CommandError, match="This clip is damaged or incomplete"):
+        call_command("stylize", str(truncated), str(STYLES_DIR / "the_scream.jpg"), "-o", str(out))

@@ -79,3 +79,43 @@ def test_storage_failing_past_the_last_retry_ends_failed_and_keeps_the_upload(
     assert stylization.error_message == STORAGE_UNAVAILABLE
     assert proxy.injected == 4, "the first attempt and 3 retries"
     assert stylization.photo.image.name in s3.keys()
+
+
+def test_a_clip_on_s3_keeps_the_private_and_public_rules_and_leaves_no_orphans(
+    client, alice, s3, style, celery_worker_process, tmp_path
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    from . import clipmaker
+
+    source = clipmaker.write_clip(tmp_path / "c.mp4", clipmaker.pan((320, 180), 25), audio_seconds=1.0)
+    client.force_login(alice)
+    response = client.post(
+        reverse("gallery:home"),
+        {"photo": upload(source.read_bytes(), name="c.mp4"), "style": style.pk, "brush": "bold", "clip_side": 360},
+    )
+    assert response.status_code == 302
+    stylization = Stylization.objects.get()
+    wait_for_status(stylization, {"done", "failed"}, timeout=180)
+    assert stylization.status == "done", stylization.error_message
+    files = [stylization.photo.image, *stylization.stored_files()]
+    assert len(files) == 6 and all(field.name.startswith("private/") for field in files)
+    assert set(s3.keys()) == {field.name for field in files} | {style.image.name, style.thumbnail.name}
+    result = s3.client.get_object(Bucket=s3.name, Key=stylization.result_image.name)
+    assert result["ContentType"] == "video/mp4"
+    anonymous = Client()
+    assert anonymous.get(reverse("gallery:file", args=[stylization.pk, "result"])).status_code == 404
+    stylization.set_public(True)
+    stylization.refresh_from_db()
+    assert all(field.name.startswith("public/") for field in stylization.stored_files())
+    assert stylization.photo.image.name.startswith("private/")  # the original clip stays private
+    answer = anonymous.get(reverse("gallery:file", args=[stylization.pk, "animation"]))
+    assert answer.status_code == 302 and stylization.animation.name in answer["Location"]
+    out = StringIO()
+    call_command("audit_storage", "--min-age", "0", stdout=out)
+    assert "0 orphan objects, 0 rows with missing objects" in out.getvalue(), out.getvalue()
+    stylization.delete()
+    assert set(s3.keys()) == {style.image.name, style.thumbnail.name}

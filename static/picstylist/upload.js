@@ -42,7 +42,7 @@ function start(form) {
   function photoFitProblem() {
     const control = form.querySelector('[name="max_side"]');
     const maxSide = control ? parseInt(control.value, 10) : 0;
-    if (!photoSize || photoSize.file !== input.files[0] || !maxSide) return null;
+    if (!photoSize || photoSize.clip || photoSize.file !== input.files[0] || !maxSide) return null;
     return check.photoFitProblem(photoSize.width, photoSize.height, maxSide);
   }
 
@@ -103,7 +103,8 @@ function start(form) {
         objectUrl = URL.createObjectURL(blob);
         preview.src = objectUrl;
         preview.hidden = false;
-        photoSize = null; // a clip's size is checked against the clip limits, not the photo's output size
+        // A clip's size is checked against the clip limits (above), not against the photo's output size.
+        photoSize = { file, width: frame.width, height: frame.height, clip: true };
         setInfo(say("clip_facts", { facts, width: frame.width, height: frame.height, seconds: frame.seconds.toFixed(1) }));
         resolve(null);
       }, "image/jpeg", 0.9));
