@@ -51,9 +51,7 @@ NO_VIDEO = "This file has no picture, only sound (or nothing at all). Upload a c
 UNKNOWN_CODEC = "We cannot decode this clip's video ({codec}). Try exporting it as H.264 MP4."
 TOO_LONG = "This clip is {seconds} s long; the limit is {limit} s. Trim it and try again."
 TOO_LARGE = "This clip is {width} x {height} px; the limit is {long} x {short} px (either way up)."
-TOO_MANY_FRAMES = (
-    "This clip has {frames} frames; the limit is {limit} ({limit_seconds} s at {fps} frames per second)."
-)
+TOO_MANY_FRAMES = "This clip has {frames} frames; the limit is {limit} ({limit_seconds} s at {fps} frames per second)."
 TOO_SMALL = "This clip is {width} x {height} px; each side must be at least {min_side} px."
 
 

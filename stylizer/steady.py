@@ -182,8 +182,10 @@ class Steadier:
                 flow = self.flow(frame, previous)
                 self._motion = flow, trust(frame, previous, flow, self.flow(previous, frame))
         self._frame = frame
-        self._cleaned = frame if self._motion is None or not self.denoise else self._mix(frame, cleaned, self.denoise)
-        return self._cleaned
+        if self._motion is not None and cleaned is not None and self.denoise:
+            frame = self._mix(frame, cleaned, self.denoise)
+        self._cleaned = frame
+        return frame
 
     def output(self, painting: np.ndarray) -> np.ndarray:
         """The steadied result (uint8 H x W x 3) of the painting of the frame last given to :meth:`input`."""
