@@ -207,3 +207,14 @@ def test_the_storage_audit_counts_a_clips_card_and_poster(alice, public_style, c
     stylization.refresh_from_db()
     assert all(field.name.startswith("public/") for field in stylization.stored_files())
     stylization.delete()
+
+
+def test_staff_see_a_clips_kind_and_progress_in_the_admin(admin_client, alice_client, public_style, clip_bytes):
+    post_clip(alice_client, public_style, clip_bytes, "c.mp4")
+    stylization = Stylization.objects.get()
+    stylization.claim("task-1")
+    stylization.record_progress(10, 25)
+    page = admin_client.get(reverse("admin:gallery_stylization_changelist")).content.decode()
+    assert "Video, 10/25 frames, 1.0 s" in page
+    filtered = admin_client.get(reverse("admin:gallery_stylization_changelist"), {"photo__kind": "image"})
+    assert "Video, 10/25 frames" not in filtered.content.decode()
