@@ -258,7 +258,7 @@ class StylizationForm(RefusableForm, forms.Form):
         defaults = ((name, self.fields[name].initial) for name in names)
         # a control left out keeps its default (see clean)
         changed = any(self[name].value() not in (None, "", initial, str(initial)) for name, initial in defaults)
-        return changed or any(self[name].errors for name in self.CONTROL_FIELDS)
+        return changed or any(field.errors for field in self.control_fields())
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or self.cleaned_data
