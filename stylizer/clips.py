@@ -291,7 +291,9 @@ def _probe_video(container: Any, limits: ClipLimits) -> ClipInfo:
         first = packet.pts if first is None else min(first, packet.pts)
         last = end if last is None else max(last, end)
         if last is not None and first is not None and float((last - first) * stream.time_base) > limits.seconds + 1:
-            longer = f"more than {limits.seconds + 1:g}"  # it stopped being read there
+            # Reading stops here; the container's own duration, where it has one, says how long it is.
+            claimed = (container.duration or 0) / 1_000_000
+            longer = f"{claimed:.1f}" if claimed > limits.seconds + 1 else f"more than {limits.seconds + 1:g}"
             raise ClipRejected(TOO_LONG.format(seconds=longer, limit=f"{limits.seconds:g}"))
     # Fewer frames than the container's own index lists: the file was cut short.
     if frames == 0 or first is None or last is None or (stream.frames and frames < stream.frames):

@@ -218,3 +218,22 @@ def test_staff_see_a_clips_kind_and_progress_in_the_admin(admin_client, alice_cl
     assert "Video, 10/25 frames, 1.0 s" in page
     filtered = admin_client.get(reverse("admin:gallery_stylization_changelist"), {"photo__kind": "image"})
     assert "Video, 10/25 frames" not in filtered.content.decode()
+
+
+def test_a_long_clip_is_refused_with_its_own_length_and_a_running_clip_says_clip(
+    alice_client, public_style, tmp_path, clip_bytes
+):
+    frame = clipmaker.pan((64, 64), 1)[0]
+    long_clip = clipmaker.write_clip(tmp_path / "long.mp4", [frame] * 40, rate=2).read_bytes()  # 20 s
+    response = post_clip(alice_client, public_style, long_clip, "long.mp4")
+    assert "This clip is 20.0 s long; the limit is 15 s. Trim it and try again." in response.content.decode()
+    post_clip(alice_client, public_style, clip_bytes, "c.mp4")
+    stylization = Stylization.objects.get()
+    stylization.claim("task-1")
+    page = alice_client.get(reverse("gallery:mine")).content.decode()
+    assert "Painting your clip…" in page
+    stylization.cancel()
+    stylization.refresh_from_db()
+    assert stylization.cancel_requested
+    stylization.mark_cancelled()
+    assert "Cancelled" in alice_client.get(reverse("gallery:mine")).content.decode()

@@ -123,7 +123,8 @@
     if (info.status !== "done") {
       label(el, info);
       var waiting = role(el, "waiting-text") || role(el, "thumbnail");
-      if (waiting && waiting.tagName !== "IMG") waiting.textContent = WAITING_TEXT[info.status] || "";
+      var text = info.status === "running" && info.kind && info.kind !== "image" ? "Painting your clip…" : WAITING_TEXT[info.status];
+      if (waiting && waiting.tagName !== "IMG") waiting.textContent = text || "";
       return;
     }
     // Done: "Done" and the result appear together, once its images have arrived.
