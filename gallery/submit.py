@@ -84,10 +84,16 @@ def submit_upload(owner: User, image: Image.Image, info: ImageInfo, recipe: Reci
         ValueError: as :func:`submit_stylization`; storage errors as they come.
     """
     photo = Photo(owner=owner, width=info.width, height=info.height)
+    data, extension = encode_original(image, info.format)
+    return _store_and_submit(owner, photo, f"photo.{extension}", ContentFile(data), recipe)
+
+
+def _store_and_submit(owner: User, photo: Photo, name: str, content: File, recipe: Recipe) -> Stylization:
+    """Store ``content`` as the new ``photo``'s file, the row and its stylization in one transaction;
+    if anything fails, the file just written is deleted again."""
     try:
         with transaction.atomic():
-            data, extension = encode_original(image, info.format)
-            photo.image.save(f"photo.{extension}", ContentFile(data), save=False)
+            photo.image.save(name, content, save=False)
             photo.stored_bytes = photo.image.size
             photo.save(force_insert=True)
             return submit_stylization(owner, photo, recipe)
@@ -117,13 +123,5 @@ def submit_clip(owner: User, upload: UploadedFile, info: ClipInfo, recipe: Recip
         frame_count=info.frames,
         has_audio=info.has_audio,
     )
-    try:
-        with transaction.atomic():
-            upload.seek(0)
-            photo.image.save(f"clip.{info.extension}", File(upload), save=False)
-            photo.stored_bytes = photo.image.size
-            photo.save(force_insert=True)
-            return submit_stylization(owner, photo, recipe)
-    except BaseException:
-        delete_files_now(photo.image)
-        raise
+    upload.seek(0)
+    return _store_and_submit(owner, photo, f"clip.{info.extension}", File(upload), recipe)

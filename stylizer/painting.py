@@ -96,6 +96,12 @@ def working_size(size: tuple[int, int], brush: str) -> tuple[int, int]:
     return _size_for_long_side(size, BRUSH_SIDES[brush])
 
 
+def at_working_size(photo: np.ndarray, brush: str) -> np.ndarray:
+    """``photo`` (uint8 H x W x 3) resized (Lanczos) to :func:`working_size`; itself if already there."""
+    size = working_size((photo.shape[1], photo.shape[0]), brush)
+    return photo if (photo.shape[1], photo.shape[0]) == size else resized(photo, size)
+
+
 def mix_colors(photo: np.ndarray, painted: np.ndarray, colors: float) -> np.ndarray:
     """The painting's brush work with its colours mixed toward the photo's.
 
@@ -287,8 +293,7 @@ def prepare_recipe(
     partial = mix_bottlenecks(style_bottlenecks, weights, content_bottleneck, controls.strength)
     alpha = 1.0
     if controls.strength < 1.0:
-        size = working_size((photo.shape[1], photo.shape[0]), controls.brush)
-        photo_work = photo if (photo.shape[1], photo.shape[0]) == size else resized(photo, size)
+        photo_work = at_working_size(photo, controls.brush)
         alpha = blend_weight(engine, photo_work, full, partial, controls.strength)
     return PaintRecipe(controls, bottleneck=partial, alpha=alpha)
 
@@ -302,8 +307,7 @@ def apply_recipe(engine: StylizationEngine, photo: np.ndarray, recipe: PaintReci
     controls = recipe.controls
     if controls.strength <= 0.0:
         return photo.copy()
-    size = working_size((photo.shape[1], photo.shape[0]), controls.brush)
-    photo_work = photo if (photo.shape[1], photo.shape[0]) == size else resized(photo, size)
+    photo_work = at_working_size(photo, controls.brush)
     if recipe.bottleneck is not None and has_bottleneck(engine):
         painted = engine.transfer(photo_work, recipe.bottleneck)
     elif recipe.style_image is not None:
